@@ -1,0 +1,330 @@
+//! The policy as data (SPEC §2): one format, read from JSON or TOML, with
+//! every type problem collected rather than stopping at the first.
+
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, Problem};
+
+/// A policy as written, before validation. Build a [`Policy`](crate::Policy)
+/// from it with [`PolicyBuilder::from_config`](crate::PolicyBuilder::from_config).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyConfig {
+    /// Exact origins, patterns (`https://*.example.com`, `http://localhost:*`) or `["*"]`.
+    pub origins: Vec<String>,
+    /// Send `Access-Control-Allow-Credentials: true`.
+    pub credentials: bool,
+    /// Methods a preflight may ask for besides GET, HEAD and POST; `["*"]` for any.
+    pub methods: Vec<String>,
+    /// Header names a preflight may ask for; `"*"` for any but `authorization`.
+    pub request_headers: Vec<String>,
+    /// Response header names scripts may read; `["*"]` for all.
+    pub expose_headers: Vec<String>,
+    /// Seconds a browser may cache a preflight; `None` sends no header.
+    pub max_age: Option<i64>,
+    /// Status of an accepted preflight (200..=299).
+    pub preflight_status: i64,
+    /// Legacy Private Network Access.
+    pub private_network: PrivateNetworkConfig,
+    /// Options that weaken the safety checks.
+    pub dangerous: DangerousConfig,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            origins: Vec::new(),
+            credentials: false,
+            methods: Vec::new(),
+            request_headers: Vec::new(),
+            expose_headers: Vec::new(),
+            max_age: None,
+            preflight_status: 204,
+            private_network: PrivateNetworkConfig::default(),
+            dangerous: DangerousConfig::default(),
+        }
+    }
+}
+
+/// The `private_network` table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PrivateNetworkConfig {
+    /// Answer `Access-Control-Request-Private-Network: true` preflights.
+    pub allow: bool,
+    /// `Private-Network-Access-ID`, like `01:23:45:67:89:0A`.
+    pub id: Option<String>,
+    /// `Private-Network-Access-Name`, `[a-z0-9_.-]{1,248}`.
+    pub name: Option<String>,
+}
+
+/// The `dangerous` table: each option lifts one safety check.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DangerousConfig {
+    /// Allow `null` in `origins` (any sandboxed iframe or file page sends it).
+    pub allow_null_origin: bool,
+    /// Allow `http://` origins other than loopback with credentials.
+    pub allow_insecure_origins_with_credentials: bool,
+    /// Allow `https://*.github.io`-style wildcards with credentials.
+    pub allow_public_suffix_wildcards_with_credentials: bool,
+}
+
+/// The top-level keys, in documentation order.
+pub const POLICY_KEYS: [&str; 9] = [
+    "origins",
+    "credentials",
+    "methods",
+    "request_headers",
+    "expose_headers",
+    "max_age",
+    "preflight_status",
+    "private_network",
+    "dangerous",
+];
+
+impl PolicyConfig {
+    /// Reads a policy from a JSON value tree, reporting every unknown key and
+    /// wrongly typed value to `problems`.
+    pub(crate) fn from_value(value: &Value, problems: &mut Vec<Problem>) -> PolicyConfig {
+        let mut config = PolicyConfig::default();
+        let Some(table) = object(value, "policy", problems) else {
+            return config;
+        };
+        unknown_keys(table, "", &POLICY_KEYS, problems);
+        let mut read = Reader { table, problems };
+        config.origins = read.strings("origins");
+        config.credentials = read.bool("credentials");
+        config.methods = read.strings("methods");
+        config.request_headers = read.strings("request_headers");
+        config.expose_headers = read.strings("expose_headers");
+        config.max_age = read.integer("max_age");
+        config.preflight_status = read.integer("preflight_status").unwrap_or(204);
+        if let Some(pn) = table.get("private_network") {
+            if let Some(pn) = object(pn, "private_network", problems) {
+                unknown_keys(pn, "private_network.", &["allow", "id", "name"], problems);
+                let mut read = Reader { table: pn, problems };
+                config.private_network = PrivateNetworkConfig {
+                    allow: read.bool("allow"),
+                    id: read.string("id"),
+                    name: read.string("name"),
+                };
+            }
+        }
+        if let Some(d) = table.get("dangerous") {
+            if let Some(d) = object(d, "dangerous", problems) {
+                let keys = [
+                    "allow_null_origin",
+                    "allow_insecure_origins_with_credentials",
+                    "allow_public_suffix_wildcards_with_credentials",
+                ];
+                unknown_keys(d, "dangerous.", &keys, problems);
+                let mut read = Reader { table: d, problems };
+                config.dangerous = DangerousConfig {
+                    allow_null_origin: read.bool(keys[0]),
+                    allow_insecure_origins_with_credentials: read.bool(keys[1]),
+                    allow_public_suffix_wildcards_with_credentials: read.bool(keys[2]),
+                };
+            }
+        }
+        config
+    }
+
+    /// The policy as a JSON value, in the SPEC §2 format (defaults included).
+    pub fn to_value(&self) -> Value {
+        let strings = |v: &[String]| Value::from(v.to_vec());
+        let mut pn = Map::new();
+        pn.insert("allow".into(), self.private_network.allow.into());
+        if let Some(id) = &self.private_network.id {
+            pn.insert("id".into(), id.clone().into());
+        }
+        if let Some(name) = &self.private_network.name {
+            pn.insert("name".into(), name.clone().into());
+        }
+        let d = &self.dangerous;
+        let mut dangerous = Map::new();
+        dangerous.insert("allow_null_origin".into(), d.allow_null_origin.into());
+        dangerous.insert(
+            "allow_insecure_origins_with_credentials".into(),
+            d.allow_insecure_origins_with_credentials.into(),
+        );
+        dangerous.insert(
+            "allow_public_suffix_wildcards_with_credentials".into(),
+            d.allow_public_suffix_wildcards_with_credentials.into(),
+        );
+        let mut m = Map::new();
+        m.insert("origins".into(), strings(&self.origins));
+        m.insert("credentials".into(), self.credentials.into());
+        m.insert("methods".into(), strings(&self.methods));
+        m.insert("request_headers".into(), strings(&self.request_headers));
+        m.insert("expose_headers".into(), strings(&self.expose_headers));
+        if let Some(max_age) = self.max_age {
+            m.insert("max_age".into(), max_age.into());
+        }
+        m.insert("preflight_status".into(), self.preflight_status.into());
+        m.insert("private_network".into(), Value::Object(pn));
+        m.insert("dangerous".into(), Value::Object(dangerous));
+        Value::Object(m)
+    }
+}
+
+/// Converts a TOML document into the JSON value tree the reader walks.
+pub(crate) fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a fractional number",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
+}
+
+fn invalid_type(path: &str, want: &str, got: &Value, example: &str) -> Problem {
+    Problem::new(
+        ErrorCode::InvalidType,
+        got.to_string(),
+        format!("`{path}` must be {want}, not {}", type_name(got)),
+        format!("write it like {example}"),
+    )
+}
+
+fn object<'v>(
+    value: &'v Value,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<&'v Map<String, Value>> {
+    match value {
+        Value::Object(m) => Some(m),
+        other => {
+            problems.push(invalid_type(path, "a table (object)", other, "{ ... }"));
+            None
+        }
+    }
+}
+
+fn unknown_keys(table: &Map<String, Value>, prefix: &str, known: &[&str], out: &mut Vec<Problem>) {
+    for key in table.keys() {
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        let close = known.iter().copied().find(|k| similar(k, key));
+        let fix = match close {
+            Some(k) => format!("did you mean `{prefix}{k}`?"),
+            None => format!("remove it; known keys are {}", known.join(", ")),
+        };
+        out.push(Problem::new(
+            ErrorCode::UnknownField,
+            format!("{prefix}{key}"),
+            format!("unknown key `{prefix}{key}`"),
+            fix,
+        ));
+    }
+}
+
+/// Same key up to case, `-`/`_`, a plural `s`, or a camelCase spelling.
+fn similar(known: &str, written: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<String>()
+            .trim_end_matches('s')
+            .to_owned()
+    };
+    norm(known) == norm(written)
+}
+
+struct Reader<'a> {
+    table: &'a Map<String, Value>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn bool(&mut self, key: &str) -> bool {
+        match self.table.get(key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.problems
+                    .push(invalid_type(key, "true or false", other, "`true`"));
+                false
+            }
+        }
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        match self.table.get(key) {
+            None => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.problems
+                    .push(invalid_type(key, "a string", other, "\"text\""));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &str) -> Option<i64> {
+        match self.table.get(key) {
+            None => None,
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            // Larger than any range: keep it out of range, not mistyped.
+            Some(Value::Number(n)) if n.as_u64().is_some() => Some(i64::MAX),
+            Some(other) => {
+                self.problems
+                    .push(invalid_type(key, "a whole number", other, "`600`"));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, key: &str) -> Vec<String> {
+        match self.table.get(key) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) => out.push(s.clone()),
+                        other => self.problems.push(invalid_type(
+                            &format!("{key}[{i}]"),
+                            "a string",
+                            other,
+                            "\"text\"",
+                        )),
+                    }
+                }
+                out
+            }
+            Some(Value::String(s)) => {
+                self.problems.push(Problem::new(
+                    ErrorCode::InvalidType,
+                    format!("{s:?}"),
+                    format!("`{key}` must be a list of strings, not a string"),
+                    format!("write it as a list: [{s:?}]"),
+                ));
+                Vec::new()
+            }
+            Some(other) => {
+                self.problems
+                    .push(invalid_type(key, "a list of strings", other, "[\"text\"]"));
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! # corsgate
+//!
+//! One CORS engine for every server. Give it a request's method and its
+//! `Origin` and `Access-Control-Request-*` headers; it returns the exact
+//! response headers, the status of a preflight, the `Vary` tokens to merge
+//! and, for a refusal, the reason — without touching the heap.
+//!
+//! ```
+//! use corsgate::{Policy, Request};
+//!
+//! let policy = Policy::from_json(r#"{
+//!     "origins": ["https://app.example.com"],
+//!     "credentials": true,
+//!     "methods": ["PUT"],
+//!     "expose_headers": ["x-request-id"]
+//! }"#)?;
+//!
+//! let request = Request::new(b"GET").header(b"Origin", b"https://app.example.com");
+//! let decision = policy.decide(&request);
+//! assert!(decision.allowed());
+//! let headers: Vec<_> = decision
+//!     .headers()
+//!     .map(|h| (h.name.as_str(), std::str::from_utf8(h.value).unwrap()))
+//!     .collect();
+//! assert_eq!(headers, [
+//!     ("Access-Control-Allow-Origin", "https://app.example.com"),
+//!     ("Access-Control-Allow-Credentials", "true"),
+//!     ("Access-Control-Expose-Headers", "x-request-id"),
+//! ]);
+//! assert_eq!(decision.vary(), ["Origin"]);
+//! # Ok::<(), corsgate::PolicyError>(())
+//! ```
+//!
+//! ## Why
+//!
+//! Every framework ships its own CORS code, and the same bugs recur: `*` sent
+//! with credentials, `Vary` overwritten, a refused preflight answered 200, an
+//! `Origin` reflected unchecked, a panic or a quadratic scan on hostile
+//! headers. corsgate makes those states unrepresentable:
+//!
+//! - **Policies are validated when built**, with every problem reported at
+//!   once ([`PolicyError`]), each with a stable code, the offending value and
+//!   a fix. A policy that builds cannot emit a forbidden combination.
+//! - **Decisions borrow**: [`Policy::decide`] returns a [`Decision`] pointing
+//!   at header values joined once at build time and at the request's own
+//!   bytes. No allocation, no copying.
+//! - **Work is bounded**: the limits in [`limits`] cap what is read, so a
+//!   megabyte of commas costs a length check.
+//! - **Origin matching does not slow down with more origins**: exact origins,
+//!   `:*` ports and `*.` subdomains are hash lookups.
+//!
+//! ## The pieces
+//!
+//! - [`Policy`] from JSON, TOML or [`Policy::builder`]; [`PolicyConfig`] is the
+//!   same policy as plain data.
+//! - [`Request`] borrows the method and header lines.
+//! - [`Decision`]: [`Kind`], `allowed`, `status`, [`Reason`], the headers and the
+//!   `Vary` tokens.
+//! - [`Policy::explain`] says why a request was refused, with the console
+//!   messages Chrome and Firefox print; [`Policy::lint`] flags risky choices.
+//!
+//! The behaviour contract is the project's SPEC; where it is silent, the
+//! [Fetch standard](https://fetch.spec.whatwg.org/#http-cors-protocol) decides.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod config;
+mod decide;
+mod decision;
+mod error;
+mod explain;
+pub mod fetch;
+mod hash;
+pub mod limits;
+mod lint;
+mod origin;
+mod policy;
+mod request;
+
+pub use config::{DangerousConfig, PolicyConfig, PrivateNetworkConfig, POLICY_KEYS};
+pub use decision::{Decision, Header, HeaderName, Headers, Kind, Reason};
+pub use error::{ErrorCode, Finding, PolicyError, Problem, Warning, WarningCode};
+pub use explain::{escape, Explanation};
+pub use policy::{OriginPredicate, Policy, PolicyBuilder};
+pub use request::Request;
+
+/// The version of this crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Whether `origin` is a canonical serialized origin as browsers send it
+/// (SPEC §3); `null` is not.
+pub fn is_valid_origin(origin: &[u8]) -> bool {
+    origin::parse(origin, false).is_ok()
+}

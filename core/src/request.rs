@@ -1,0 +1,202 @@
+//! The request as the engine sees it: a method and four header values,
+//! borrowed from the host's buffers (SPEC §1).
+
+use crate::limits::{MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADERS_LINES};
+
+/// How many times a single-valued header was sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Field<'a> {
+    #[default]
+    Absent,
+    One(&'a [u8]),
+    /// Sent on more than one line: never valid.
+    Many,
+}
+
+impl<'a> Field<'a> {
+    fn push(&mut self, value: &'a [u8]) {
+        *self = match self {
+            Field::Absent => Field::One(value),
+            _ => Field::Many,
+        };
+    }
+}
+
+/// A request's CORS-relevant parts, borrowed from the host.
+///
+/// Only the method, `Origin`, `Access-Control-Request-Method`,
+/// `Access-Control-Request-Headers` and `Access-Control-Request-Private-Network`
+/// are kept; every other header line is skipped. Building one never allocates.
+///
+/// ```
+/// use corsgate::Request;
+///
+/// let lines: [(&[u8], &[u8]); 3] = [
+///     (b"Host", b"api.example.com"),
+///     (b"Origin", b"https://app.example.com"),
+///     (b"Access-Control-Request-Method", b"PUT"),
+/// ];
+/// let request = Request::from_headers(b"OPTIONS", lines);
+/// assert!(request.is_preflight());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    pub(crate) method: &'a [u8],
+    pub(crate) origin: Field<'a>,
+    pub(crate) request_method: Field<'a>,
+    pub(crate) private_network: Field<'a>,
+    pub(crate) request_headers: [&'a [u8]; MAX_REQUEST_HEADERS_LINES],
+    pub(crate) request_headers_lines: usize,
+    /// Raw bytes over all ACRH lines, saturating once a limit is crossed.
+    pub(crate) request_headers_len: usize,
+    /// More lines or bytes than the limits allow: the list is refused unread.
+    pub(crate) request_headers_overflow: bool,
+}
+
+impl<'a> Request<'a> {
+    /// A request with `method` and no headers yet.
+    #[inline]
+    pub fn new(method: &'a [u8]) -> Self {
+        Request {
+            method,
+            origin: Field::Absent,
+            request_method: Field::Absent,
+            private_network: Field::Absent,
+            request_headers: [&[]; MAX_REQUEST_HEADERS_LINES],
+            request_headers_lines: 0,
+            request_headers_len: 0,
+            request_headers_overflow: false,
+        }
+    }
+
+    /// A request from its method and header lines (name, value), repeats
+    /// included, in the order received.
+    #[inline]
+    pub fn from_headers<I, N>(method: &'a [u8], lines: I) -> Self
+    where
+        I: IntoIterator<Item = (N, &'a [u8])>,
+        N: AsRef<[u8]>,
+    {
+        let mut request = Request::new(method);
+        for (name, value) in lines {
+            request.push_header(name.as_ref(), value);
+        }
+        request
+    }
+
+    /// A request from the four values a host has already looked up, one line
+    /// each (`None` when the header is absent).
+    #[inline]
+    pub fn from_values(
+        method: &'a [u8],
+        origin: Option<&'a [u8]>,
+        request_method: Option<&'a [u8]>,
+        request_headers: Option<&'a [u8]>,
+        request_private_network: Option<&'a [u8]>,
+    ) -> Self {
+        let mut request = Request::new(method);
+        if let Some(v) = origin {
+            request.origin.push(v);
+        }
+        if let Some(v) = request_method {
+            request.request_method.push(v);
+        }
+        if let Some(v) = request_headers {
+            request.push_request_headers(v);
+        }
+        if let Some(v) = request_private_network {
+            request.private_network.push(v);
+        }
+        request
+    }
+
+    /// Adds one header line; names compare ASCII-case-insensitively and lines
+    /// other than the four CORS request headers are ignored.
+    #[inline]
+    pub fn push_header(&mut self, name: &[u8], value: &'a [u8]) {
+        // Dispatch on length first: most lines are skipped after one compare.
+        match name.len() {
+            6 if name.eq_ignore_ascii_case(b"origin") => self.origin.push(value),
+            29 if name.eq_ignore_ascii_case(b"access-control-request-method") => {
+                self.request_method.push(value)
+            }
+            30 if name.eq_ignore_ascii_case(b"access-control-request-headers") => {
+                self.push_request_headers(value)
+            }
+            38 if name.eq_ignore_ascii_case(b"access-control-request-private-network") => {
+                self.private_network.push(value)
+            }
+            _ => {}
+        }
+    }
+
+    /// Builder form of [`push_header`](Self::push_header).
+    #[inline]
+    #[must_use]
+    pub fn header(mut self, name: &[u8], value: &'a [u8]) -> Self {
+        self.push_header(name, value);
+        self
+    }
+
+    fn push_request_headers(&mut self, value: &'a [u8]) {
+        if self.request_headers_overflow {
+            return;
+        }
+        self.request_headers_len = self.request_headers_len.saturating_add(value.len());
+        if self.request_headers_lines == MAX_REQUEST_HEADERS_LINES
+            || self.request_headers_len > MAX_REQUEST_HEADERS_LEN
+        {
+            self.request_headers_overflow = true;
+            return;
+        }
+        self.request_headers[self.request_headers_lines] = value;
+        self.request_headers_lines += 1;
+    }
+
+    /// The request method, as sent.
+    pub fn method(&self) -> &'a [u8] {
+        self.method
+    }
+
+    /// The `Origin` value when exactly one line was sent.
+    pub fn origin(&self) -> Option<&'a [u8]> {
+        match self.origin {
+            Field::One(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether any `Origin` line was sent.
+    pub fn has_origin(&self) -> bool {
+        self.origin != Field::Absent
+    }
+
+    /// The `Access-Control-Request-Method` value when exactly one line was sent.
+    pub fn request_method(&self) -> Option<&'a [u8]> {
+        match self.request_method {
+            Field::One(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The `Access-Control-Request-Headers` lines kept (none past a limit).
+    pub fn request_headers(&self) -> &[&'a [u8]] {
+        &self.request_headers[..self.request_headers_lines]
+    }
+
+    /// The `Access-Control-Request-Private-Network` value when exactly one line was sent.
+    pub fn request_private_network(&self) -> Option<&'a [u8]> {
+        match self.private_network {
+            Field::One(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// SPEC §1: `OPTIONS`, an `Origin` line, and an ACRM line (even empty).
+    #[inline]
+    pub fn is_preflight(&self) -> bool {
+        self.method == b"OPTIONS"
+            && self.origin != Field::Absent
+            && self.request_method != Field::Absent
+    }
+}
