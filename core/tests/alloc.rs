@@ -1,0 +1,65 @@
+//! SPEC §6.6: deciding allocates nothing, for every conformance case.
+//!
+//! A counting global allocator wraps the system one; this binary has a single
+//! test so no other thread allocates while a decision is measured.
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: defers to the system allocator and only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn deciding_never_allocates() {
+    let mut measured = 0;
+    let mut offenders = Vec::new();
+    for vector in support::load_vectors() {
+        let Ok(policy) = support::build(&vector.policy) else {
+            continue;
+        };
+        for case in &vector.cases {
+            let before = ALLOCATIONS.load(Ordering::SeqCst);
+            let request = support::request(case);
+            let decision = policy.decide(&request);
+            let mut bytes = 0;
+            for h in decision.headers() {
+                bytes += h.name.as_str().len() + h.value.len();
+            }
+            bytes += decision.vary().len();
+            std::hint::black_box((bytes, decision.status(), decision.reason()));
+            let after = ALLOCATIONS.load(Ordering::SeqCst);
+            measured += 1;
+            if after != before {
+                offenders.push(format!("{} / {}: {} allocations", vector.file, case.name, after - before));
+            }
+        }
+    }
+    assert!(measured >= 200, "only {measured} cases measured");
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
