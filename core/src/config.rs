@@ -100,7 +100,10 @@ impl PolicyConfig {
         if let Some(pn) = table.get("private_network") {
             if let Some(pn) = object(pn, "private_network", problems) {
                 unknown_keys(pn, "private_network.", &["allow", "id", "name"], problems);
-                let mut read = Reader { table: pn, problems };
+                let mut read = Reader {
+                    table: pn,
+                    problems,
+                };
                 config.private_network = PrivateNetworkConfig {
                     allow: read.bool("allow"),
                     id: read.string("id"),

@@ -4,7 +4,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::decision::{Decision, InlineNames, Kind, Reason, Reflected};
-use crate::fetch::{is_forbidden_method, is_forbidden_request_header, is_safelisted_method, is_tchar, trim_ows};
+use crate::fetch::{
+    is_forbidden_method, is_forbidden_request_header, is_safelisted_method, is_tchar, trim_ows,
+};
 use crate::limits::{
     MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_EMPTY, MAX_REQUEST_HEADERS_NAMES, MAX_REQUEST_METHOD_LEN,
 };
@@ -117,7 +119,10 @@ impl Policy {
         if let Some(predicate) = &self.predicate {
             let insecure_refused = self.credentials
                 && parts.is_insecure()
-                && !self.config.dangerous.allow_insecure_origins_with_credentials;
+                && !self
+                    .config
+                    .dangerous
+                    .allow_insecure_origins_with_credentials;
             // The grammar admits ASCII only, so this never fails.
             if let (false, Ok(text)) = (insecure_refused, std::str::from_utf8(value)) {
                 if catch_unwind(AssertUnwindSafe(|| predicate(text))).unwrap_or(false) {
@@ -200,7 +205,8 @@ impl Policy {
                     return Err(Reason::InvalidRequestHeaders);
                 }
                 if self.reflect_request_headers {
-                    canonical &= name.len() == item.len() && !name.iter().any(u8::is_ascii_uppercase);
+                    canonical &=
+                        name.len() == item.len() && !name.iter().any(u8::is_ascii_uppercase);
                 }
                 disallowed = disallowed || !self.request_header_allowed(name);
             }
@@ -223,7 +229,7 @@ impl Policy {
             if name.eq_ignore_ascii_case(b"authorization") {
                 return self.authorization_listed;
             }
-            return !(self.credentials && name == b"*") && !is_forbidden_request_header(name);
+            return !(is_forbidden_request_header(name) || self.credentials && name == b"*");
         }
         self.request_headers
             .iter()

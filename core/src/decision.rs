@@ -165,6 +165,8 @@ pub struct Header<'d> {
 }
 
 /// The requested header names echoed under a credentialed `"*"`.
+// Inline on purpose: boxing the rare large variant would allocate on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub(crate) enum Reflected<'a> {
     None,

@@ -45,7 +45,12 @@ impl Policy {
     /// Explains `decision` (made by this policy for `request`) when it is a
     /// refusal; `url` is the resource URL the browser fetched, quoted in the
     /// console messages. Returns `None` for allowed and `not-cors` requests.
-    pub fn explain(&self, request: &Request<'_>, decision: &Decision<'_>, url: &str) -> Option<Explanation> {
+    pub fn explain(
+        &self,
+        request: &Request<'_>,
+        decision: &Decision<'_>,
+        url: &str,
+    ) -> Option<Explanation> {
         let reason = decision.reason()?;
         let origin = match request.origin {
             Field::One(v) => escape(trim_ows(v)),
@@ -95,7 +100,10 @@ impl Policy {
         };
         if raw.len() > MAX_ORIGIN_LEN {
             return (
-                format!("the Origin header is {} bytes long, over the limit of {MAX_ORIGIN_LEN}", raw.len()),
+                format!(
+                    "the Origin header is {} bytes long, over the limit of {MAX_ORIGIN_LEN}",
+                    raw.len()
+                ),
                 NOT_A_BROWSER.to_owned(),
             );
         }
@@ -117,7 +125,10 @@ impl Policy {
                 if self.credentials && parts.is_insecure() {
                     fix.push_str(" (it is http:// with credentials: serve it over https, or set `dangerous.allow_insecure_origins_with_credentials`)");
                 }
-                (format!("the origin '{shown}' is not allowed by `origins`"), fix)
+                (
+                    format!("the origin '{shown}' is not allowed by `origins`"),
+                    fix,
+                )
             }
         }
     }
@@ -127,7 +138,8 @@ impl Policy {
             Field::One(v) => v,
             _ => {
                 return (
-                    "the preflight has more than one Access-Control-Request-Method header".to_owned(),
+                    "the preflight has more than one Access-Control-Request-Method header"
+                        .to_owned(),
                     "none needed: browsers send exactly one".to_owned(),
                 )
             }
@@ -160,7 +172,10 @@ impl Policy {
         }
         let upper = m.to_ascii_uppercase();
         let case_hint = if self.methods.iter().any(|c| **c == *upper) && upper != m {
-            format!("; `methods` lists {}, but browsers send {shown} exactly as the script wrote it", escape(&upper))
+            format!(
+                "; `methods` lists {}, but browsers send {shown} exactly as the script wrote it",
+                escape(&upper)
+            )
         } else {
             String::new()
         };
@@ -202,7 +217,10 @@ impl Policy {
                 }
                 if !name.iter().all(|&b| is_tchar(b)) {
                     return (
-                        format!("Access-Control-Request-Headers has '{}', which is not a header name", escape(name)),
+                        format!(
+                            "Access-Control-Request-Headers has '{}', which is not a header name",
+                            escape(name)
+                        ),
                         "none needed: browsers only send valid header names".to_owned(),
                     );
                 }
@@ -218,7 +236,8 @@ impl Policy {
         if is_forbidden_request_header(name) {
             return (
                 format!("the request header '{shown}' is one that only the browser may set"),
-                "none: scripts cannot set it, so the request was not made by a browser script".to_owned(),
+                "none: scripts cannot set it, so the request was not made by a browser script"
+                    .to_owned(),
             );
         }
         if self.any_request_header && shown == "authorization" {

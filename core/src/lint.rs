@@ -50,7 +50,9 @@ impl Policy {
                 out.push(Warning::new(
                     WarningCode::InsecureOrigin,
                     o,
-                    format!("`origins` allows {o:?}, which anyone on the network path can impersonate"),
+                    format!(
+                        "`origins` allows {o:?}, which anyone on the network path can impersonate"
+                    ),
                     format!("use {:?}", o.replacen("http://", "https://", 1)),
                 ));
             }
@@ -90,8 +92,14 @@ impl Policy {
         let d = &c.dangerous;
         for (on, key) in [
             (d.allow_null_origin, "allow_null_origin"),
-            (d.allow_insecure_origins_with_credentials, "allow_insecure_origins_with_credentials"),
-            (d.allow_public_suffix_wildcards_with_credentials, "allow_public_suffix_wildcards_with_credentials"),
+            (
+                d.allow_insecure_origins_with_credentials,
+                "allow_insecure_origins_with_credentials",
+            ),
+            (
+                d.allow_public_suffix_wildcards_with_credentials,
+                "allow_public_suffix_wildcards_with_credentials",
+            ),
         ] {
             if on {
                 out.push(Warning::new(

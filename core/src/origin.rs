@@ -148,9 +148,10 @@ pub(crate) fn parse(input: &[u8], wildcards: bool) -> Result<Parts<'_>, Flaw> {
         });
     }
     let rest = &input[sep + 3..];
-    if let Some(&b) = rest.iter().find(|&&b| {
-        matches!(b, b'/' | b'\\' | b'?' | b'#' | b'@') || b <= b' ' || b >= 0x7f
-    }) {
+    if let Some(&b) = rest
+        .iter()
+        .find(|&&b| matches!(b, b'/' | b'\\' | b'?' | b'#' | b'@') || b <= b' ' || b >= 0x7f)
+    {
         return Err(match b {
             b'/' | b'\\' => Flaw::Path,
             b'?' => Flaw::Query,
@@ -364,7 +365,10 @@ struct InlineStr {
 
 impl Default for InlineStr {
     fn default() -> Self {
-        InlineStr { buf: [0; 48], len: 0 }
+        InlineStr {
+            buf: [0; 48],
+            len: 0,
+        }
     }
 }
 
@@ -516,13 +520,18 @@ mod tests {
         for (s, f) in cases {
             assert_eq!(flaw(s, true), f, "{s}");
         }
-        assert_eq!(flaw("https://*.example.com", false), Flaw::MisplacedWildcard);
+        assert_eq!(
+            flaw("https://*.example.com", false),
+            Flaw::MisplacedWildcard
+        );
         assert_eq!(flaw("http://localhost:*", false), Flaw::MisplacedWildcard);
     }
 
     #[test]
     fn canonical_ipv6_follows_the_url_standard() {
-        let c = |s: &str| String::from_utf8(canonical_ipv6(s.as_bytes()).unwrap().as_bytes().to_vec()).unwrap();
+        let c = |s: &str| {
+            String::from_utf8(canonical_ipv6(s.as_bytes()).unwrap().as_bytes().to_vec()).unwrap()
+        };
         assert_eq!(c("0:0:0:0:0:0:0:1"), "::1");
         assert_eq!(c("::"), "::");
         assert_eq!(c("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
@@ -535,11 +544,26 @@ mod tests {
     #[test]
     fn suggestions() {
         let s = |x: &str| suggest(x, true);
-        assert_eq!(s("https://example.com/").as_deref(), Some("https://example.com"));
-        assert_eq!(s("https://Example.COM:443/x?y").as_deref(), Some("https://example.com"));
-        assert_eq!(s("http://[0:0:0:0:0:0:0:1]:80").as_deref(), Some("http://[::1]"));
-        assert_eq!(s("https://user@example.com").as_deref(), Some("https://example.com"));
-        assert_eq!(s("http://localhost:03000").as_deref(), Some("http://localhost:3000"));
+        assert_eq!(
+            s("https://example.com/").as_deref(),
+            Some("https://example.com")
+        );
+        assert_eq!(
+            s("https://Example.COM:443/x?y").as_deref(),
+            Some("https://example.com")
+        );
+        assert_eq!(
+            s("http://[0:0:0:0:0:0:0:1]:80").as_deref(),
+            Some("http://[::1]")
+        );
+        assert_eq!(
+            s("https://user@example.com").as_deref(),
+            Some("https://example.com")
+        );
+        assert_eq!(
+            s("http://localhost:03000").as_deref(),
+            Some("http://localhost:3000")
+        );
         assert_eq!(s("https://example.com"), None);
         assert_eq!(s("nonsense"), None);
     }

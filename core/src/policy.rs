@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::config::{toml_to_json, DangerousConfig, PolicyConfig, PrivateNetworkConfig};
-use crate::error::{ErrorCode, Problem, PolicyError};
+use crate::error::{ErrorCode, PolicyError, Problem};
 use crate::fetch::{
     is_forbidden_method, is_forbidden_request_header, is_forbidden_response_header, is_token,
     NORMALIZED_METHODS,
@@ -203,7 +203,9 @@ impl PolicyBuilder {
     pub fn from_toml(text: &str) -> Self {
         match toml::from_str::<toml::Table>(text) {
             Ok(t) => Self::from_value(&toml_to_json(toml::Value::Table(t))),
-            Err(e) => Self::syntax_error("TOML", e.message().to_owned() + &span_hint(text, e.span())),
+            Err(e) => {
+                Self::syntax_error("TOML", e.message().to_owned() + &span_hint(text, e.span()))
+            }
         }
     }
 
@@ -562,7 +564,9 @@ fn compile(
             problems.push(Problem::new(
                 ErrorCode::InvalidPreflightStatus,
                 s.to_string(),
-                format!("`preflight_status` is {s}; browsers accept a preflight only with a 2xx status"),
+                format!(
+                    "`preflight_status` is {s}; browsers accept a preflight only with a 2xx status"
+                ),
                 "use 204 (the default) or 200",
             ));
             204
@@ -704,7 +708,8 @@ fn compile_origins(
                 continue;
             }
         };
-        if credentials && parts.is_insecure() && !dangerous.allow_insecure_origins_with_credentials {
+        if credentials && parts.is_insecure() && !dangerous.allow_insecure_origins_with_credentials
+        {
             problems.push(Problem::new(
                 ErrorCode::InsecureOriginWithCredentials,
                 o,
@@ -762,9 +767,12 @@ fn origin_problem(o: &str, flaw: Flaw) -> Problem {
             "write the host in punycode (xn--...), as browsers send it".to_owned()
         }
         (None, Flaw::MisplacedWildcard) => {
-            "use `*.` as the leftmost label (`https://*.example.com`) or `:*` as the port".to_owned()
+            "use `*.` as the leftmost label (`https://*.example.com`) or `:*` as the port"
+                .to_owned()
         }
-        (None, _) => "write it as scheme://host[:port], like \"https://app.example.com\"".to_owned(),
+        (None, _) => {
+            "write it as scheme://host[:port], like \"https://app.example.com\"".to_owned()
+        }
     };
     Problem::new(
         code,
@@ -789,9 +797,9 @@ fn is_private_network_id(id: &str) -> bool {
 
 fn is_private_network_name(name: &str) -> bool {
     (1..=248).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'))
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
+        })
 }
 
 fn suggest_device_name(name: &str) -> String {
@@ -868,7 +876,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_place() {
-        let err = Policy::from_toml("origins = [\"https://a.example\"\ncredentials = true").unwrap_err();
+        let err =
+            Policy::from_toml("origins = [\"https://a.example\"\ncredentials = true").unwrap_err();
         assert_eq!(err.problems()[0].code, ErrorCode::InvalidSyntax);
         assert!(err.problems()[0].message.contains("line"), "{err}");
         let err = Policy::from_json("{\"origins\": [}").unwrap_err();

@@ -56,7 +56,12 @@ fn deciding_never_allocates() {
             let after = ALLOCATIONS.load(Ordering::SeqCst);
             measured += 1;
             if after != before {
-                offenders.push(format!("{} / {}: {} allocations", vector.file, case.name, after - before));
+                offenders.push(format!(
+                    "{} / {}: {} allocations",
+                    vector.file,
+                    case.name,
+                    after - before
+                ));
             }
         }
     }

@@ -10,19 +10,27 @@ fn every_conformance_vector_passes() {
     let (mut cases, mut invalid) = (0, 0);
     for vector in load_vectors() {
         match (&vector.errors, build(&vector.policy)) {
-            (Some(codes), Ok(_)) => {
-                failures.push(format!("{}: built, but must fail with {codes:?}", vector.file))
-            }
+            (Some(codes), Ok(_)) => failures.push(format!(
+                "{}: built, but must fail with {codes:?}",
+                vector.file
+            )),
             (Some(codes), Err(err)) => {
                 invalid += 1;
                 let got: Vec<&str> = err.problems().iter().map(|p| p.code.as_str()).collect();
                 for code in codes {
                     if !got.contains(&code.as_str()) {
-                        failures.push(format!("{}: missing error {code}; got {got:?}", vector.file));
+                        failures.push(format!(
+                            "{}: missing error {code}; got {got:?}",
+                            vector.file
+                        ));
                     }
                 }
                 for p in err.problems() {
-                    assert!(!p.message.is_empty() && !p.fix.is_empty(), "{}: {p:?}", vector.file);
+                    assert!(
+                        !p.message.is_empty() && !p.fix.is_empty(),
+                        "{}: {p:?}",
+                        vector.file
+                    );
                 }
             }
             (None, Err(err)) => failures.push(format!("{}: policy refused: {err}", vector.file)),

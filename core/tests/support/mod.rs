@@ -37,8 +37,8 @@ pub fn load_vectors() -> Vec<Vector> {
         .iter()
         .map(|path| {
             let text = std::fs::read_to_string(path).unwrap();
-            let v: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let v: Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let errors = v.get("errors").map(|e| {
                 e.as_array()
                     .unwrap()
