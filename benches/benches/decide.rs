@@ -1,1 +1,92 @@
-fn main(){}
+//! `decide` on the cases the core issue names; run with `cargo bench -p corsgate-benches`.
+
+use std::hint::black_box;
+
+use corsgate::{Policy, Request};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+fn policy_with(extra_origins: usize) -> Policy {
+    let mut origins: Vec<String> = (0..extra_origins)
+        .map(|i| format!("https://tenant{i}.example.net"))
+        .collect();
+    origins.push("https://app.example.com".into());
+    origins.push("https://*.preview.example.com".into());
+    Policy::builder()
+        .origins(origins)
+        .credentials(true)
+        .methods(["PUT", "DELETE"])
+        .request_headers(["content-type", "x-request-id", "authorization"])
+        .expose_headers(["x-request-id"])
+        .max_age(600)
+        .build()
+        .expect("valid policy")
+}
+
+/// Builds the request from header lines and decides, as a host does per request.
+fn decide(policy: &Policy, method: &[u8], lines: &[(&[u8], &[u8])]) -> usize {
+    let request = Request::from_headers(method, lines.iter().copied());
+    let decision = policy.decide(&request);
+    decision.headers().len() + usize::from(decision.allowed())
+}
+
+const ORIGIN: &[u8] = b"origin";
+const ACRM: &[u8] = b"access-control-request-method";
+const ACRH: &[u8] = b"access-control-request-headers";
+
+fn cases(c: &mut Criterion) {
+    let policy = policy_with(0);
+    let hostile = vec![b','; 1 << 20];
+    let cases: Vec<(&str, &[u8], Vec<(&[u8], &[u8])>)> = vec![
+        ("actual allowed", b"GET", vec![(ORIGIN, b"https://app.example.com")]),
+        ("actual refused", b"GET", vec![(ORIGIN, b"https://evil.example")]),
+        ("not-cors", b"GET", vec![]),
+        (
+            "preflight allowed, 3 headers",
+            b"OPTIONS",
+            vec![
+                (ORIGIN, b"https://app.example.com"),
+                (ACRM, b"PUT"),
+                (ACRH, b"authorization,content-type,x-request-id"),
+            ],
+        ),
+        (
+            "preflight refused",
+            b"OPTIONS",
+            vec![(ORIGIN, b"https://evil.example"), (ACRM, b"PUT")],
+        ),
+        (
+            "wildcard subdomain",
+            b"GET",
+            vec![(ORIGIN, b"https://pr-42.preview.example.com")],
+        ),
+        (
+            "hostile 1 MiB ACRH",
+            b"OPTIONS",
+            vec![
+                (ORIGIN, b"https://app.example.com"),
+                (ACRM, b"PUT"),
+                (ACRH, &hostile),
+            ],
+        ),
+    ];
+    let mut group = c.benchmark_group("decide");
+    for (name, method, lines) in &cases {
+        group.bench_function(*name, |b| {
+            b.iter(|| decide(black_box(&policy), black_box(method), black_box(lines)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("configured origins");
+    for n in [1usize, 100, 10_000] {
+        let policy = policy_with(n - 1);
+        let lines: [(&[u8], &[u8]); 1] = [(ORIGIN, b"https://app.example.com")];
+        group.bench_with_input(BenchmarkId::from_parameter(n), &policy, |b, policy| {
+            b.iter(|| decide(black_box(policy), black_box(b"GET"), black_box(&lines)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, cases);
+criterion_main!(benches);

@@ -314,6 +314,10 @@ impl PolicyBuilder {
     /// Validates and compiles the policy, or returns every problem found.
     pub fn build(self) -> Result<Policy, PolicyError> {
         let mut problems = self.problems;
+        // A document that did not parse has no keys to check further.
+        if problems.iter().any(|p| p.code == ErrorCode::InvalidSyntax) {
+            return Err(PolicyError::new(problems));
+        }
         let policy = compile(self.config, self.predicate, &mut problems);
         if problems.is_empty() {
             Ok(policy)
@@ -881,6 +885,7 @@ mod tests {
         assert_eq!(err.problems()[0].code, ErrorCode::InvalidSyntax);
         assert!(err.problems()[0].message.contains("line"), "{err}");
         let err = Policy::from_json("{\"origins\": [}").unwrap_err();
+        assert_eq!(err.problems().len(), 1, "{err}");
         assert_eq!(err.problems()[0].code, ErrorCode::InvalidSyntax);
     }
 }
