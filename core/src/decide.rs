@@ -14,84 +14,121 @@ use crate::origin;
 use crate::policy::Policy;
 use crate::request::{Field, Request};
 
+/// The outcome before it becomes a [`Decision`]: small, so the functions
+/// that compute it return it cheaply; the decision (which holds an inline
+/// buffer) is then built once, in place.
+struct Verdict<'a> {
+    kind: Kind,
+    allowed: bool,
+    status: Option<u16>,
+    reason: Option<Reason>,
+    allow_origin: &'a [u8],
+    method: &'a [u8],
+    reflect: Reflect<'a>,
+    private_network: bool,
+}
+
+/// How `Access-Control-Allow-Headers` echoes the request under a credentialed `*`.
+enum Reflect<'a> {
+    None,
+    Borrowed(&'a [u8]),
+    /// The list needs lowercasing or cleaning: rebuild it in the decision.
+    Rebuild,
+}
+
+impl<'a> Verdict<'a> {
+    fn allow(kind: Kind, allow_origin: &'a [u8]) -> Self {
+        Verdict {
+            kind,
+            allowed: true,
+            status: None,
+            reason: None,
+            allow_origin,
+            method: b"",
+            reflect: Reflect::None,
+            private_network: false,
+        }
+    }
+
+    fn refuse(kind: Kind, reason: Option<Reason>) -> Self {
+        Verdict {
+            kind,
+            allowed: false,
+            status: (kind == Kind::Preflight).then_some(403),
+            reason,
+            allow_origin: b"",
+            method: b"",
+            reflect: Reflect::None,
+            private_network: false,
+        }
+    }
+}
+
 impl Policy {
     /// Decides the CORS response for `request`. Never allocates, never panics;
     /// the work is bounded by the limits in [`crate::limits`].
     #[inline]
     pub fn decide<'a>(&'a self, request: &Request<'a>) -> Decision<'a> {
-        let Field::One(raw_origin) = request.origin else {
-            if request.origin == Field::Absent {
-                return self.not_cors();
-            }
-            // Several Origin lines: invalid, like any malformed origin.
-            return self.refuse_or_any(request, Reason::InvalidOrigin);
+        let v = self.verdict(request);
+        let reflected = match v.reflect {
+            Reflect::None => Reflected::None,
+            Reflect::Borrowed(line) => Reflected::Borrowed(line),
+            Reflect::Rebuild => return self.rebuilt(v, request),
         };
-        let origin = match self.check_origin(raw_origin) {
-            Ok(origin) => origin,
-            Err(reason) => return self.refuse_or_any(request, reason),
-        };
-        if request.is_preflight() {
-            self.preflight(request, origin)
-        } else {
-            self.allow(Kind::Actual, origin)
-        }
+        self.decision(v, reflected)
     }
 
-    fn decision<'a>(&'a self, kind: Kind) -> Decision<'a> {
+    /// The rare preflight whose echoed header names need rebuilding.
+    #[cold]
+    #[inline(never)]
+    fn rebuilt<'a>(&'a self, v: Verdict<'a>, request: &Request<'a>) -> Decision<'a> {
+        let mut d = self.decision(v, Reflected::None);
+        d.reflected = Reflected::Inline(reflect(request.request_headers()));
+        d
+    }
+
+    #[inline(always)]
+    fn decision<'a>(&'a self, v: Verdict<'a>, reflected: Reflected<'a>) -> Decision<'a> {
         Decision {
-            kind,
-            status: None,
-            reason: None,
-            vary: if kind == Kind::Preflight {
+            kind: v.kind,
+            status: v.status,
+            reason: v.reason,
+            vary: if v.kind == Kind::Preflight {
                 self.vary_preflight
             } else {
                 self.vary_other
             },
-            policy: None,
-            allow_origin: b"",
-            method: b"",
-            reflected: Reflected::None,
-            private_network: false,
+            policy: v.allowed.then_some(self),
+            allow_origin: v.allow_origin,
+            method: v.method,
+            reflected,
+            private_network: v.private_network,
         }
     }
 
-    fn not_cors(&self) -> Decision<'_> {
-        if self.any_origin {
-            return self.allow(Kind::NotCors, b"*");
+    fn verdict<'a>(&'a self, request: &Request<'a>) -> Verdict<'a> {
+        let raw_origin = match request.origin {
+            Field::One(v) => v,
+            Field::Absent if self.any_origin => return Verdict::allow(Kind::NotCors, b"*"),
+            Field::Absent => return Verdict::refuse(Kind::NotCors, None),
+            // Several Origin lines: invalid, like any malformed origin.
+            Field::Many => return self.refuse_or_any(request, Reason::InvalidOrigin),
+        };
+        match self.check_origin(raw_origin) {
+            Ok(origin) if request.is_preflight() => self.preflight(request, origin),
+            Ok(origin) => Verdict::allow(Kind::Actual, origin),
+            Err(reason) => self.refuse_or_any(request, reason),
         }
-        self.decision(Kind::NotCors)
-    }
-
-    fn allow<'a>(&'a self, kind: Kind, allow_origin: &'a [u8]) -> Decision<'a> {
-        let mut d = self.decision(kind);
-        d.policy = Some(self);
-        d.allow_origin = allow_origin;
-        d
-    }
-
-    fn refuse<'a>(&'a self, kind: Kind, reason: Reason) -> Decision<'a> {
-        let mut d = self.decision(kind);
-        d.reason = Some(reason);
-        if kind == Kind::Preflight {
-            d.status = Some(403);
-        }
-        d
     }
 
     /// An origin check failed: refuse, unless the policy is any-origin, which
     /// ignores Origin validity.
-    fn refuse_or_any<'a>(&'a self, request: &Request<'a>, reason: Reason) -> Decision<'a> {
+    fn refuse_or_any<'a>(&'a self, request: &Request<'a>, reason: Reason) -> Verdict<'a> {
         match (self.any_origin, request.is_preflight()) {
             (true, true) => self.preflight(request, b"*"),
-            (true, false) => self.allow(Kind::Actual, b"*"),
-            (false, preflight) => self.refuse(
-                if preflight {
-                    Kind::Preflight
-                } else {
-                    Kind::Actual
-                },
-                reason,
-            ),
+            (true, false) => Verdict::allow(Kind::Actual, b"*"),
+            (false, true) => Verdict::refuse(Kind::Preflight, Some(reason)),
+            (false, false) => Verdict::refuse(Kind::Actual, Some(reason)),
         }
     }
 
@@ -112,7 +149,7 @@ impl Policy {
         if value == b"null" {
             return Err(Reason::OriginNotAllowed);
         }
-        let parts = origin::parse(value, false).map_err(|_| Reason::InvalidOrigin)?;
+        let parts = origin::parse_request(value).ok_or(Reason::InvalidOrigin)?;
         if self.origins.matches_pattern(value, &parts) {
             return Ok(value);
         }
@@ -133,22 +170,23 @@ impl Policy {
         Err(Reason::OriginNotAllowed)
     }
 
-    fn preflight<'a>(&'a self, request: &Request<'a>, allow_origin: &'a [u8]) -> Decision<'a> {
+    fn preflight<'a>(&'a self, request: &Request<'a>, allow_origin: &'a [u8]) -> Verdict<'a> {
         let method = match self.check_method(request.request_method) {
             Ok(m) => m,
-            Err(reason) => return self.refuse(Kind::Preflight, reason),
+            Err(reason) => return Verdict::refuse(Kind::Preflight, Some(reason)),
         };
-        let reflected = match self.check_request_headers(request) {
+        let reflect = match self.check_request_headers(request) {
             Ok(r) => r,
-            Err(reason) => return self.refuse(Kind::Preflight, reason),
+            Err(reason) => return Verdict::refuse(Kind::Preflight, Some(reason)),
         };
-        let mut d = self.allow(Kind::Preflight, allow_origin);
-        d.status = Some(self.preflight_status);
-        d.method = method;
-        d.reflected = reflected;
-        d.private_network = self.private_network.allow
-            && matches!(request.private_network, Field::One(v) if trim_ows(v) == b"true");
-        d
+        Verdict {
+            status: Some(self.preflight_status),
+            method,
+            reflect,
+            private_network: self.private_network.allow
+                && matches!(request.private_network, Field::One(v) if trim_ows(v) == b"true"),
+            ..Verdict::allow(Kind::Preflight, allow_origin)
+        }
     }
 
     #[inline]
@@ -173,9 +211,10 @@ impl Policy {
         }
     }
 
-    /// Reads the whole ACRH list once: a malformed list beats a disallowed
-    /// name, so the first disallowed name is only remembered.
-    fn check_request_headers<'a>(&self, request: &Request<'a>) -> Result<Reflected<'a>, Reason> {
+    /// Reads the whole ACRH list once, in one pass over its bytes: a
+    /// malformed list beats a disallowed name, so the first disallowed name
+    /// is only remembered.
+    fn check_request_headers<'a>(&self, request: &Request<'a>) -> Result<Reflect<'a>, Reason> {
         if request.request_headers_overflow {
             return Err(Reason::InvalidRequestHeaders);
         }
@@ -187,40 +226,58 @@ impl Policy {
         // it is already lowercase, comma-joined and without blanks.
         let mut canonical = lines.len() <= 1;
         for line in lines {
-            for item in line.split(|&b| b == b',') {
-                let name = trim_ows(item);
-                if name.is_empty() {
+            let mut i = 0;
+            loop {
+                let item_start = i;
+                while i < line.len() && matches!(line[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                let start = i;
+                while i < line.len() && is_tchar(line[i]) {
+                    i += 1;
+                }
+                let end = i;
+                while i < line.len() && matches!(line[i], b' ' | b'\t') {
+                    i += 1;
+                }
+                if i < line.len() && line[i] != b',' {
+                    return Err(Reason::InvalidRequestHeaders);
+                }
+                if start == end {
                     empty += 1;
                     canonical = false;
                     if empty > MAX_REQUEST_HEADERS_EMPTY {
                         return Err(Reason::InvalidRequestHeaders);
                     }
-                    continue;
+                } else {
+                    names += 1;
+                    if names > MAX_REQUEST_HEADERS_NAMES {
+                        return Err(Reason::InvalidRequestHeaders);
+                    }
+                    let name = &line[start..end];
+                    if self.reflect_request_headers {
+                        canonical &= start == item_start
+                            && end == i
+                            && !name.iter().any(u8::is_ascii_uppercase);
+                    }
+                    disallowed = disallowed || !self.request_header_allowed(name);
                 }
-                names += 1;
-                if names > MAX_REQUEST_HEADERS_NAMES {
-                    return Err(Reason::InvalidRequestHeaders);
+                if i == line.len() {
+                    break;
                 }
-                if !name.iter().all(|&b| is_tchar(b)) {
-                    return Err(Reason::InvalidRequestHeaders);
-                }
-                if self.reflect_request_headers {
-                    canonical &=
-                        name.len() == item.len() && !name.iter().any(u8::is_ascii_uppercase);
-                }
-                disallowed = disallowed || !self.request_header_allowed(name);
+                i += 1; // the comma
             }
         }
         if disallowed {
             return Err(Reason::HeaderNotAllowed);
         }
         if !self.reflect_request_headers || names == 0 {
-            return Ok(Reflected::None);
+            return Ok(Reflect::None);
         }
         if canonical {
-            return Ok(Reflected::Borrowed(trim_ows(lines[0])));
+            return Ok(Reflect::Borrowed(trim_ows(lines[0])));
         }
-        Ok(Reflected::Inline(reflect(lines)))
+        Ok(Reflect::Rebuild)
     }
 
     #[inline]
@@ -231,14 +288,17 @@ impl Policy {
             }
             return !(is_forbidden_request_header(name) || self.credentials && name == b"*");
         }
+        // Configured names are lowercase, as browsers send them: try an exact
+        // compare before folding case.
         self.request_headers
             .iter()
-            .any(|c| c.len() == name.len() && c.eq_ignore_ascii_case(name))
+            .any(|c| c.len() == name.len() && (**c == *name || c.eq_ignore_ascii_case(name)))
     }
 }
 
 /// The requested names lowercased and joined by `,`, empty items dropped.
 /// The list was checked against the limits, so it fits the buffer.
+#[cold]
 fn reflect(lines: &[&[u8]]) -> InlineNames {
     let mut out = InlineNames {
         len: 0,

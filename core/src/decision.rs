@@ -238,77 +238,52 @@ impl<'a> Decision<'a> {
     }
 
     /// The headers to set, replacing any same-named header the application set.
+    #[inline]
     pub fn headers(&self) -> Headers<'_> {
-        let mut out = Headers {
-            items: [Header {
-                name: HeaderName::AllowOrigin,
-                value: b"",
-            }; 9],
-            len: 0,
-            pos: 0,
-        };
-        let Some(policy) = self.policy else {
-            return out;
-        };
-        out.push(HeaderName::AllowOrigin, self.allow_origin);
-        if policy.credentials {
-            out.push(HeaderName::AllowCredentials, b"true");
+        Headers {
+            decision: self,
+            slot: 0,
         }
-        if self.kind == Kind::Preflight {
-            if let Some(v) = &policy.allow_methods {
-                out.push(HeaderName::AllowMethods, v.value(self.method));
-            }
-            let names: Option<&[u8]> = match &self.reflected {
-                Reflected::None => policy.allow_headers.as_deref(),
-                Reflected::Borrowed(v) => Some(v),
-                Reflected::Inline(buf) => Some(&buf.bytes[..buf.len]),
-            };
-            if let Some(v) = names {
-                out.push(HeaderName::AllowHeaders, v);
-            }
-            if let Some(v) = &policy.max_age {
-                out.push(HeaderName::MaxAge, v);
-            }
-            if self.private_network {
-                let pn = &policy.private_network;
-                out.push(HeaderName::AllowPrivateNetwork, b"true");
-                if let Some(v) = &pn.id {
-                    out.push(HeaderName::PrivateNetworkAccessId, v.as_bytes());
-                }
-                if let Some(v) = &pn.name {
-                    out.push(HeaderName::PrivateNetworkAccessName, v.as_bytes());
-                }
-            }
-        } else if let Some(v) = &policy.expose_headers {
-            out.push(HeaderName::ExposeHeaders, v);
-        }
-        out
     }
 
     /// The value this decision sets for `name`, if any.
     pub fn header(&self, name: HeaderName) -> Option<&[u8]> {
-        self.headers().find(|h| h.name == name).map(|h| h.value)
+        self.value(name)
+    }
+
+    fn value(&self, name: HeaderName) -> Option<&[u8]> {
+        let policy = self.policy?;
+        let preflight = self.kind == Kind::Preflight;
+        match name {
+            HeaderName::AllowOrigin => Some(self.allow_origin),
+            HeaderName::AllowCredentials => policy.credentials.then_some(b"true"),
+            HeaderName::AllowMethods if preflight => {
+                policy.allow_methods.as_ref().map(|m| m.value(self.method))
+            }
+            HeaderName::AllowHeaders if preflight => match &self.reflected {
+                Reflected::None => policy.allow_headers.as_deref(),
+                Reflected::Borrowed(v) => Some(v),
+                Reflected::Inline(buf) => Some(&buf.bytes[..buf.len]),
+            },
+            HeaderName::MaxAge if preflight => policy.max_age.as_deref(),
+            HeaderName::AllowPrivateNetwork => self.private_network.then_some(b"true"),
+            HeaderName::PrivateNetworkAccessId if self.private_network => {
+                policy.private_network.id.as_deref().map(str::as_bytes)
+            }
+            HeaderName::PrivateNetworkAccessName if self.private_network => {
+                policy.private_network.name.as_deref().map(str::as_bytes)
+            }
+            HeaderName::ExposeHeaders if !preflight => policy.expose_headers.as_deref(),
+            _ => None,
+        }
     }
 }
 
-/// The headers of a [`Decision`], in a fixed order.
+/// The headers of a [`Decision`], in a fixed order, produced on demand.
 #[derive(Clone, Debug)]
 pub struct Headers<'d> {
-    items: [Header<'d>; 9],
-    len: usize,
-    pos: usize,
-}
-
-impl<'d> Headers<'d> {
-    fn push(&mut self, name: HeaderName, value: &'d [u8]) {
-        self.items[self.len] = Header { name, value };
-        self.len += 1;
-    }
-
-    /// The remaining headers as a slice.
-    pub fn as_slice(&self) -> &[Header<'d>] {
-        &self.items[self.pos..self.len]
-    }
+    decision: &'d Decision<'d>,
+    slot: usize,
 }
 
 impl<'d> Iterator for Headers<'d> {
@@ -316,14 +291,29 @@ impl<'d> Iterator for Headers<'d> {
 
     #[inline]
     fn next(&mut self) -> Option<Header<'d>> {
-        let h = self.items[..self.len].get(self.pos).copied();
-        self.pos += usize::from(h.is_some());
-        h
+        self.decision.policy?;
+        while let Some(&name) = HeaderName::ALL.get(self.slot) {
+            self.slot += 1;
+            if let Some(value) = self.decision.value(name) {
+                return Some(Header { name, value });
+            }
+        }
+        None
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.len - self.pos;
+        let n = self.clone().count();
         (n, Some(n))
+    }
+
+    fn count(self) -> usize {
+        if self.decision.policy.is_none() {
+            return 0;
+        }
+        HeaderName::ALL[self.slot.min(HeaderName::ALL.len())..]
+            .iter()
+            .filter(|&&name| self.decision.value(name).is_some())
+            .count()
     }
 }
 

@@ -224,6 +224,82 @@ pub(crate) fn parse(input: &[u8], wildcards: bool) -> Result<Parts<'_>, Flaw> {
     })
 }
 
+/// The hot-path form of `parse(input, false)`: one pass over the bytes for
+/// the usual DNS-named origin, deferring to [`parse`] only for IP literals.
+/// Agrees with `parse(input, false).ok()` on every input (property tested).
+#[inline]
+pub(crate) fn parse_request(input: &[u8]) -> Option<Parts<'_>> {
+    let n = input.len();
+    if n == 0 || n > MAX_ORIGIN_LEN || !input[0].is_ascii_lowercase() {
+        return None;
+    }
+    let mut i = 1;
+    while i < n
+        && (input[i].is_ascii_lowercase()
+            || input[i].is_ascii_digit()
+            || matches!(input[i], b'+' | b'-' | b'.'))
+    {
+        i += 1;
+    }
+    let scheme = &input[..i];
+    if input.get(i..i + 3) != Some(b"://") {
+        return None;
+    }
+    i += 3;
+    let host_start = i;
+    // Labels of [a-z0-9-], 1..=63 bytes, no leading or trailing '-'.
+    let mut label_len = 0usize;
+    let mut prev = b'.';
+    let mut last_label_numeric = true;
+    while i < n {
+        let b = input[i];
+        match b {
+            b'a'..=b'z' => last_label_numeric = false,
+            b'0'..=b'9' => {}
+            b'-' if prev != b'.' => last_label_numeric = false,
+            b'.' if prev != b'.' && prev != b'-' => {
+                label_len = 0;
+                prev = b;
+                last_label_numeric = true;
+                i += 1;
+                continue;
+            }
+            b':' => break,
+            // IP literals, and anything malformed: the full parser decides.
+            _ => return parse(input, false).ok(),
+        }
+        label_len += 1;
+        if label_len > 63 {
+            return None;
+        }
+        prev = b;
+        i += 1;
+    }
+    if i == host_start || prev == b'.' || prev == b'-' {
+        return None;
+    }
+    if last_label_numeric {
+        return parse(input, false).ok();
+    }
+    let without_port = i;
+    let port = if i == n {
+        Port::Default
+    } else {
+        match parse_port(&input[i + 1..], scheme) {
+            Ok(port) => port,
+            Err(_) => return None,
+        }
+    };
+    Some(Parts {
+        scheme,
+        host: &input[host_start..without_port],
+        host_kind: HostKind::Dns,
+        wildcard: false,
+        port,
+        without_port,
+    })
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -525,6 +601,19 @@ mod tests {
             Flaw::MisplacedWildcard
         );
         assert_eq!(flaw("http://localhost:*", false), Flaw::MisplacedWildcard);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn fast_request_parser_agrees_with_the_full_one(
+            s in "(https?|wss?|x-y\\+z|H)(://|:/|//)?([a-z0-9.-]{0,8}|\\[[0-9a-f:.]{0,12}\\]|[0-9.]{0,16}|[A-Za-z0-9*@/?# %._-]{0,6})(:[0-9*]{0,6})?[/ ]?"
+        ) {
+            let fast = parse_request(s.as_bytes()).map(|p| (p.scheme, p.host, p.host_kind, p.port, p.without_port));
+            let full = parse(s.as_bytes(), false).ok().map(|p| (p.scheme, p.host, p.host_kind, p.port, p.without_port));
+            proptest::prop_assert_eq!(fast, full, "{}", s);
+        }
     }
 
     #[test]
