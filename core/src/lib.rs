@@ -84,6 +84,11 @@ pub use explain::{escape, Explanation};
 pub use policy::{OriginPredicate, Policy, PolicyBuilder};
 pub use request::Request;
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
