@@ -23,7 +23,10 @@ fn refused_origin_on_an_actual_request() {
     let decision = policy.decide(&request);
     let e = policy.explain(&request, &decision, URL).unwrap();
     assert_eq!(e.reason, Reason::OriginNotAllowed);
-    assert_eq!(e.summary, "the origin 'https://evil.example' is not allowed by `origins`");
+    assert_eq!(
+        e.summary,
+        "the origin 'https://evil.example' is not allowed by `origins`"
+    );
     assert_eq!(e.fix, "add \"https://evil.example\" to `origins`");
     assert_eq!(
         e.chrome,
@@ -53,7 +56,9 @@ fn lowercase_method_on_a_preflight() {
         e.chrome,
         "Access to fetch at 'https://api.example.com/items' from origin 'https://app.example.com' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource."
     );
-    assert!(e.firefox.ends_with("(Reason: CORS preflight response did not succeed). Status code: 403."));
+    assert!(e
+        .firefox
+        .ends_with("(Reason: CORS preflight response did not succeed). Status code: 403."));
 }
 
 #[test]
@@ -66,30 +71,45 @@ fn header_not_allowed_names_the_first_refused_header() {
     let decision = policy.decide(&request);
     let e = policy.explain(&request, &decision, URL).unwrap();
     assert_eq!(e.reason, Reason::HeaderNotAllowed);
-    assert_eq!(e.summary, "the request header 'x-trace' is not in `request_headers`");
+    assert_eq!(
+        e.summary,
+        "the request header 'x-trace' is not in `request_headers`"
+    );
     assert_eq!(e.fix, "add \"x-trace\" to `request_headers`");
 }
 
 #[test]
 fn control_bytes_never_reach_the_explanation() {
     let policy = policy();
-    let request = Request::new(b"GET").header(b"Origin", b"https://a.example\r\nSet-Cookie: x=1\x00");
+    let request =
+        Request::new(b"GET").header(b"Origin", b"https://a.example\r\nSet-Cookie: x=1\x00");
     let decision = policy.decide(&request);
-    let e = policy.explain(&request, &decision, "https://api.example.com/\n").unwrap();
+    let e = policy
+        .explain(&request, &decision, "https://api.example.com/\n")
+        .unwrap();
     assert_eq!(e.reason, Reason::InvalidOrigin);
     for text in [&e.summary, &e.chrome, &e.firefox, &e.fix] {
         assert!(!text.bytes().any(|b| b < 0x20 || b == 0x7f), "{text:?}");
     }
-    assert!(e.summary.contains("https://a.example\\x0d\\x0aSet-Cookie: x=1\\x00"), "{}", e.summary);
+    assert!(
+        e.summary
+            .contains("https://a.example\\x0d\\x0aSet-Cookie: x=1\\x00"),
+        "{}",
+        e.summary
+    );
 }
 
 #[test]
 fn allowed_and_not_cors_requests_have_no_explanation() {
     let policy = policy();
     let allowed = Request::new(b"GET").header(b"Origin", b"https://app.example.com");
-    assert!(policy.explain(&allowed, &policy.decide(&allowed), URL).is_none());
+    assert!(policy
+        .explain(&allowed, &policy.decide(&allowed), URL)
+        .is_none());
     let not_cors = Request::new(b"GET");
-    assert!(policy.explain(&not_cors, &policy.decide(&not_cors), URL).is_none());
+    assert!(policy
+        .explain(&not_cors, &policy.decide(&not_cors), URL)
+        .is_none());
 }
 
 #[test]

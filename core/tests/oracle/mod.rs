@@ -3,7 +3,9 @@
 
 use corsgate::fetch::{is_forbidden_method, is_forbidden_request_header, is_token};
 use corsgate::limits::*;
-use corsgate::{is_valid_origin, PolicyConfig};
+use std::collections::BTreeSet;
+
+use corsgate::{is_valid_origin, Policy, PolicyConfig, Request};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Expected {
@@ -335,4 +337,139 @@ pub fn decide(
         vary,
         reason: None,
     }
+}
+
+const LIST_HEADERS: [&str; 3] = [
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-expose-headers",
+];
+
+/// Header values in SPEC §8 comparison form: list-valued headers as sorted
+/// sets of trimmed items (header names case-folded, methods not).
+fn normalize(headers: Vec<(String, Vec<u8>)>) -> BTreeSet<(String, Vec<u8>)> {
+    headers
+        .into_iter()
+        .map(|(n, v)| {
+            if LIST_HEADERS.contains(&n.as_str()) {
+                let fold = n != "access-control-allow-methods";
+                let items: BTreeSet<Vec<u8>> = v
+                    .split(|b| *b == b',')
+                    .map(|i| {
+                        let t = String::from_utf8_lossy(i)
+                            .trim_matches([' ', '\t'])
+                            .to_owned();
+                        if fold {
+                            t.to_ascii_lowercase().into_bytes()
+                        } else {
+                            t.into_bytes()
+                        }
+                    })
+                    .collect();
+                (n, items.into_iter().collect::<Vec<_>>().join(&b","[..]))
+            } else {
+                (n, v)
+            }
+        })
+        .collect()
+}
+
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+/// Decides `lines` with `policy` (built from `policy.config()` and
+/// `predicate`), checks the SPEC §6 invariants, and compares with the oracle.
+pub fn verify(
+    policy: &Policy,
+    predicate: Option<&dyn Fn(&str) -> bool>,
+    method: &[u8],
+    lines: &[(Vec<u8>, Vec<u8>)],
+) -> Result<(), String> {
+    let request = Request::from_headers(
+        method,
+        lines.iter().map(|(n, v)| (n.as_slice(), v.as_slice())),
+    );
+    let decision = policy.decide(&request);
+    let headers: Vec<(String, Vec<u8>)> = decision
+        .headers()
+        .map(|h| (h.name.lowercase().to_owned(), h.value.to_vec()))
+        .collect();
+
+    // §6.2: no `*` anywhere once credentials are sent.
+    if headers
+        .iter()
+        .any(|(n, _)| n == "access-control-allow-credentials")
+    {
+        for (n, v) in &headers {
+            let star = v
+                .split(|b| *b == b',')
+                .any(|i| String::from_utf8_lossy(i).trim() == "*");
+            ensure!(!star, "{n} carries * with credentials");
+        }
+    }
+    // §6.5: at most one Allow-Origin, present exactly when allowed.
+    let origin_values: Vec<&Vec<u8>> = headers
+        .iter()
+        .filter(|(n, _)| n == "access-control-allow-origin")
+        .map(|(_, v)| v)
+        .collect();
+    ensure!(origin_values.len() <= 1, "several Allow-Origin headers");
+    ensure!(
+        origin_values.len() == 1 || !decision.allowed(),
+        "allowed without Allow-Origin"
+    );
+    ensure!(
+        origin_values.is_empty() || decision.allowed(),
+        "Allow-Origin on a refusal"
+    );
+    // §6.3: an echoed origin is the request's own.
+    if let Some(v) = origin_values.first() {
+        if v.as_slice() != b"*" {
+            let sent: Vec<Vec<u8>> = lines
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(b"origin"))
+                .map(|(_, v)| trim(v))
+                .collect();
+            ensure!(
+                sent.len() == 1 && &sent[0] == *v,
+                "echoed {v:?}, request sent {sent:?}"
+            );
+        }
+    }
+    // §6.4: every value is a valid field value.
+    for (n, v) in &headers {
+        ensure!(
+            v.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\t'),
+            "{n} has a control byte: {v:?}"
+        );
+    }
+    // §6.7 / §5: the oracle agrees.
+    let want = decide(policy.config(), predicate, method, lines);
+    let got = Expected {
+        kind: decision.kind().as_str(),
+        allowed: decision.allowed(),
+        status: decision.status(),
+        headers: vec![],
+        vary: decision.vary().to_vec(),
+        reason: decision.reason().map(|r| r.as_str()),
+    };
+    let want_headers = normalize(want.headers.clone());
+    ensure!(
+        got == Expected {
+            headers: vec![],
+            ..want
+        },
+        "engine {got:?} differs from the oracle"
+    );
+    let got_headers = normalize(headers);
+    ensure!(
+        got_headers == want_headers,
+        "headers {got_headers:?}, oracle {want_headers:?}"
+    );
+    Ok(())
 }
