@@ -66,5 +66,47 @@ fn deciding_never_allocates() {
         }
     }
     assert!(measured >= 200, "only {measured} cases measured");
+
+    // Hostile input: 1 MiB in every field is refused, still without allocating.
+    let policy = corsgate::Policy::builder()
+        .origins(["https://app.example.com"])
+        .credentials(true)
+        .methods(["*"])
+        .request_headers(["*"])
+        .build()
+        .unwrap();
+    let mib = vec![b','; 1 << 20];
+    let fields: [&[u8]; 4] = [
+        b"origin",
+        b"access-control-request-method",
+        b"access-control-request-headers",
+        b"access-control-request-private-network",
+    ];
+    for field in fields {
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        let mut request = corsgate::Request::new(&mib);
+        for name in fields {
+            let value: &[u8] = if name == field {
+                &mib
+            } else if name == b"origin" {
+                b"https://app.example.com"
+            } else if name == b"access-control-request-method" {
+                b"PUT"
+            } else {
+                b"x-a"
+            };
+            request.push_header(name, value);
+        }
+        let decision = policy.decide(&request);
+        std::hint::black_box(decision.headers().count());
+        let after = ALLOCATIONS.load(Ordering::SeqCst);
+        if after != before {
+            offenders.push(format!(
+                "1 MiB {}: {} allocations",
+                String::from_utf8_lossy(field),
+                after - before
+            ));
+        }
+    }
     assert!(offenders.is_empty(), "{}", offenders.join("\n"));
 }
