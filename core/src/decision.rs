@@ -240,9 +240,15 @@ impl<'a> Decision<'a> {
     /// The headers to set, replacing any same-named header the application set.
     #[inline]
     pub fn headers(&self) -> Headers<'_> {
+        let (main, extra): (&[HeaderName], &[HeaderName]) = match self.policy {
+            None => (&[], &[]),
+            Some(p) if self.kind != Kind::Preflight => (&p.actual_headers, &[]),
+            Some(p) if self.private_network => (&p.preflight_headers, &p.private_network_headers),
+            Some(p) => (&p.preflight_headers, &[]),
+        };
         Headers {
             decision: self,
-            slot: 0,
+            names: main.iter().chain(extra),
         }
     }
 
@@ -283,7 +289,8 @@ impl<'a> Decision<'a> {
 #[derive(Clone, Debug)]
 pub struct Headers<'d> {
     decision: &'d Decision<'d>,
-    slot: usize,
+    /// The policy's precomputed list of headers for this kind of response.
+    names: std::iter::Chain<std::slice::Iter<'d, HeaderName>, std::slice::Iter<'d, HeaderName>>,
 }
 
 impl<'d> Iterator for Headers<'d> {
@@ -291,9 +298,8 @@ impl<'d> Iterator for Headers<'d> {
 
     #[inline]
     fn next(&mut self) -> Option<Header<'d>> {
-        self.decision.policy?;
-        while let Some(&name) = HeaderName::ALL.get(self.slot) {
-            self.slot += 1;
+        for &name in self.names.by_ref() {
+            // Only an echoed header list can be empty (no names requested).
             if let Some(value) = self.decision.value(name) {
                 return Some(Header { name, value });
             }
@@ -307,13 +313,11 @@ impl<'d> Iterator for Headers<'d> {
     }
 
     fn count(self) -> usize {
-        if self.decision.policy.is_none() {
-            return 0;
-        }
-        HeaderName::ALL[self.slot.min(HeaderName::ALL.len())..]
-            .iter()
-            .filter(|&&name| self.decision.value(name).is_some())
-            .count()
+        let names = self.names.clone();
+        let skipped = names
+            .filter(|&&n| n == HeaderName::AllowHeaders && self.decision.value(n).is_none())
+            .count();
+        self.names.count() - skipped
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::config::{toml_to_json, DangerousConfig, PolicyConfig, PrivateNetworkConfig};
+use crate::decision::HeaderName;
 use crate::error::{ErrorCode, PolicyError, Problem};
 use crate::fetch::{
     is_forbidden_method, is_forbidden_request_header, is_forbidden_response_header, is_token,
@@ -67,6 +68,13 @@ pub struct Policy {
     pub(crate) private_network: PrivateNetworkConfig,
     pub(crate) vary_preflight: &'static [&'static str],
     pub(crate) vary_other: &'static [&'static str],
+    /// Headers an allowed non-preflight response carries, in order.
+    pub(crate) actual_headers: Vec<HeaderName>,
+    /// Headers an accepted preflight carries, in order, before the private
+    /// network ones (`AllowHeaders` may still be empty when echoing).
+    pub(crate) preflight_headers: Vec<HeaderName>,
+    /// Headers added when a private network preflight is granted.
+    pub(crate) private_network_headers: Vec<HeaderName>,
 }
 
 impl fmt::Debug for Policy {
@@ -614,7 +622,36 @@ fn compile(
         VARY_PREFLIGHT
     };
     let vary_other = if any_origin { VARY_NONE } else { VARY_ORIGIN };
+    let credentials_header = credentials.then_some(HeaderName::AllowCredentials);
+    let actual_headers = [Some(HeaderName::AllowOrigin), credentials_header]
+        .into_iter()
+        .chain([expose_headers.as_ref().map(|_| HeaderName::ExposeHeaders)])
+        .flatten()
+        .collect();
+    let preflight_headers = [
+        Some(HeaderName::AllowOrigin),
+        credentials_header,
+        allow_methods.as_ref().map(|_| HeaderName::AllowMethods),
+        (allow_headers.is_some() || reflect_request_headers).then_some(HeaderName::AllowHeaders),
+        max_age.as_ref().map(|_| HeaderName::MaxAge),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let private_network_headers = [
+        Some(HeaderName::AllowPrivateNetwork),
+        pn.id.as_ref().map(|_| HeaderName::PrivateNetworkAccessId),
+        pn.name
+            .as_ref()
+            .map(|_| HeaderName::PrivateNetworkAccessName),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     Policy {
+        actual_headers,
+        preflight_headers,
+        private_network_headers,
         private_network: config.private_network.clone(),
         any_origin,
         credentials,
