@@ -1,0 +1,464 @@
+//! `corsgate_policy`: building from JSON or TOML (with an optional origin
+//! callback), deciding, explaining and linting.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::fmt::Write as _;
+use std::ptr::{self, addr_of_mut};
+
+use corsgate::limits::MAX_ORIGIN_LEN;
+use corsgate::{Decision, Policy, PolicyBuilder, Request};
+
+use crate::boundary::{corsgate_result, ffi_boundary, slice, write, Outcome, UserData};
+use crate::findings::corsgate_findings;
+use crate::types::{
+    corsgate_bytes, corsgate_decision, corsgate_header, corsgate_header_line, corsgate_kind,
+    corsgate_reason, corsgate_str, CORSGATE_MAX_HEADERS, CORSGATE_MAX_VARY,
+    CORSGATE_REFLECTED_HEADERS_CAP,
+};
+
+/// A validated, compiled CORS policy. Immutable: share one pointer across
+/// threads freely; free it once, after the last use.
+#[allow(non_camel_case_types)]
+pub struct corsgate_policy {
+    inner: Policy,
+}
+
+// include/README.md promises one policy may be shared by every thread.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<corsgate_policy>();
+    shareable::<corsgate_findings>();
+};
+
+/// A dynamic origin check (SPEC §3): return nonzero to allow `origin`.
+///
+/// `origin` is a valid serialized origin other than `null`, NUL-terminated,
+/// `origin_len` bytes long (at most 512), valid only during the call. It is
+/// called at most once per request, only when no configured origin matched,
+/// possibly from several threads at once.
+#[allow(non_camel_case_types)]
+pub type corsgate_origin_callback = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, origin: *const c_char, origin_len: usize) -> c_int,
+>;
+
+/// The C callback and its user data, as the core's origin predicate.
+struct OriginCallback {
+    callback: unsafe extern "C" fn(*mut c_void, *const c_char, usize) -> c_int,
+    userdata: UserData,
+}
+
+impl OriginCallback {
+    fn allows(&self, origin: &str) -> bool {
+        if origin.len() > MAX_ORIGIN_LEN {
+            return false;
+        }
+        // NUL-terminated for the convenience of C string functions.
+        let mut text = [0u8; MAX_ORIGIN_LEN + 1];
+        text[..origin.len()].copy_from_slice(origin.as_bytes());
+        // SAFETY: `text` holds `origin.len()` bytes and a NUL and outlives the
+        // call; the caller vouched for the callback and its user data when
+        // building the policy (include/README.md).
+        unsafe { (self.callback)(self.userdata.0, text.as_ptr().cast(), origin.len()) != 0 }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Json,
+    Toml,
+}
+
+/// Builds a policy, writing it or the problems found.
+///
+/// # Safety
+///
+/// `text` and `text_len` follow the (pointer, length) rule; `policy_out` is
+/// valid for a write; `errors_out` is NULL or valid for a write.
+unsafe fn build(
+    format: Format,
+    text: *const u8,
+    text_len: usize,
+    callback: Option<OriginCallback>,
+    policy_out: *mut *mut corsgate_policy,
+    errors_out: *mut *mut corsgate_findings,
+) -> Outcome {
+    // SAFETY: the boundary checked `policy_out`; the caller vouched for it.
+    unsafe { write(policy_out, ptr::null_mut()) };
+    if !errors_out.is_null() {
+        // SAFETY: not NULL, so valid for a write by the contract.
+        unsafe { write(errors_out, ptr::null_mut()) };
+    }
+    // SAFETY: the caller vouched for the (pointer, length) pair.
+    let bytes = unsafe { slice(text, text_len) }?;
+    let refused = |findings: corsgate_findings| {
+        if !errors_out.is_null() {
+            // SAFETY: not NULL, so valid for a write by the contract.
+            unsafe { write(errors_out, findings.into_raw()) };
+        }
+        Err(corsgate_result::InvalidPolicy)
+    };
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return refused(corsgate_findings::not_utf8(e.valid_up_to())),
+    };
+    let mut builder = match format {
+        Format::Json => PolicyBuilder::from_json(text),
+        Format::Toml => PolicyBuilder::from_toml(text),
+    };
+    if let Some(callback) = callback {
+        builder = builder.origin_predicate(move |origin| callback.allows(origin));
+    }
+    match builder.build() {
+        Ok(inner) => {
+            let policy = Box::into_raw(Box::new(corsgate_policy { inner }));
+            // SAFETY: checked by the boundary, vouched for by the caller.
+            unsafe { write(policy_out, policy) };
+            Ok(())
+        }
+        Err(err) => refused(corsgate_findings::from_findings(err.problems())),
+    }
+}
+
+/// Builds a policy from JSON text (SPEC §2) of `text_len` bytes.
+///
+/// On success writes the policy to `*policy_out` (free it with
+/// `corsgate_policy_free`) and NULL to `*errors_out`. When the policy is
+/// refused, returns `CORSGATE_RESULT_INVALID_POLICY`, writes NULL to
+/// `*policy_out` and every problem found to `*errors_out` (free it with
+/// `corsgate_findings_free`). `errors_out` may be NULL when the details are
+/// not wanted. Text that is not UTF-8 is refused as `invalid-syntax`.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_from_json(
+    text: *const u8,
+    text_len: usize,
+    policy_out: *mut *mut corsgate_policy,
+    errors_out: *mut *mut corsgate_findings,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy_out);
+        // SAFETY: the caller follows the documented pointer rules.
+        unsafe { build(Format::Json, text, text_len, None, policy_out, errors_out) }
+    }
+}
+
+/// As `corsgate_policy_from_json`, for TOML text.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_from_toml(
+    text: *const u8,
+    text_len: usize,
+    policy_out: *mut *mut corsgate_policy,
+    errors_out: *mut *mut corsgate_findings,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy_out);
+        // SAFETY: the caller follows the documented pointer rules.
+        unsafe { build(Format::Toml, text, text_len, None, policy_out, errors_out) }
+    }
+}
+
+/// As `corsgate_policy_from_json`, plus a dynamic origin check (SPEC §3):
+/// origins `callback` accepts are allowed besides (or, with `origins = []`,
+/// instead of) the listed ones. `callback` must not be NULL; `userdata` is
+/// passed back untouched and must outlive the policy. Both must be safe to
+/// call from several threads at once.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_from_json_with_origin_callback(
+    text: *const u8,
+    text_len: usize,
+    callback: corsgate_origin_callback,
+    userdata: *mut c_void,
+    policy_out: *mut *mut corsgate_policy,
+    errors_out: *mut *mut corsgate_findings,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(callback, policy_out);
+        let callback = callback.map(|callback| OriginCallback { callback, userdata: UserData(userdata) });
+        // SAFETY: the caller follows the documented pointer rules.
+        unsafe { build(Format::Json, text, text_len, callback, policy_out, errors_out) }
+    }
+}
+
+/// As `corsgate_policy_from_json_with_origin_callback`, for TOML text.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_from_toml_with_origin_callback(
+    text: *const u8,
+    text_len: usize,
+    callback: corsgate_origin_callback,
+    userdata: *mut c_void,
+    policy_out: *mut *mut corsgate_policy,
+    errors_out: *mut *mut corsgate_findings,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(callback, policy_out);
+        let callback = callback.map(|callback| OriginCallback { callback, userdata: UserData(userdata) });
+        // SAFETY: the caller follows the documented pointer rules.
+        unsafe { build(Format::Toml, text, text_len, callback, policy_out, errors_out) }
+    }
+}
+
+/// Frees a policy. NULL is accepted and ignored. No decision, finding or
+/// thread may use the policy afterwards.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_free(policy: *mut corsgate_policy) -> corsgate_result {
+    ffi_boundary! {
+        require();
+        if !policy.is_null() {
+            // SAFETY: a non-NULL policy came from `Box::into_raw` in `build`
+            // and, by the contract, is freed once and no longer used.
+            drop(unsafe { Box::from_raw(policy) });
+        }
+        Ok(())
+    }
+}
+
+/// Reads the request header lines into `request`.
+///
+/// # Safety
+///
+/// `lines` and every line's byte pairs follow the (pointer, length) rule and
+/// stay valid and unchanged for `'a`.
+#[inline]
+unsafe fn push_lines<'a>(request: &mut Request<'a>, lines: &'a [corsgate_header_line]) -> Outcome {
+    for line in lines {
+        // SAFETY: vouched for by the caller.
+        let name = unsafe { slice(line.name.data, line.name.len) }?;
+        // SAFETY: vouched for by the caller.
+        let value = unsafe { slice(line.value.data, line.value.len) }?;
+        request.push_header(name, value);
+    }
+    Ok(())
+}
+
+/// An optional single header value: NULL means the header is absent.
+///
+/// # Safety
+///
+/// `value` is NULL or points to a `corsgate_bytes` following the (pointer,
+/// length) rule, valid and unchanged for `'a`.
+#[inline]
+unsafe fn optional<'a>(value: *const corsgate_bytes) -> Result<Option<&'a [u8]>, corsgate_result> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: not NULL, so valid for reads by the contract.
+    let bytes = unsafe { *value };
+    // SAFETY: vouched for by the caller.
+    unsafe { slice(bytes.data, bytes.len) }.map(Some)
+}
+
+/// Copies `decision` into the caller's struct; values that point into the
+/// Rust decision itself (its inline buffer) are copied to `out.reflected`.
+///
+/// # Safety
+///
+/// `out` is non-NULL, aligned and valid for writes of a `corsgate_decision`.
+#[inline]
+unsafe fn write_decision(decision: &Decision<'_>, out: *mut corsgate_decision) {
+    let own_start = ptr::from_ref(decision) as usize;
+    let own = own_start..own_start + std::mem::size_of_val(decision);
+    // SAFETY: `out` is valid for writes (caller); the places are fields of
+    // it, written without reading or referencing the uninitialized rest.
+    unsafe {
+        addr_of_mut!((*out).kind).write(corsgate_kind::from_core(decision.kind()));
+        addr_of_mut!((*out).allowed).write(decision.allowed());
+        addr_of_mut!((*out).status).write(decision.status().unwrap_or(0));
+        addr_of_mut!((*out).reason).write(corsgate_reason::from_core(decision.reason()));
+    }
+    // SAFETY: places inside the valid `out`; nothing is read.
+    let (headers, reflected, vary) = unsafe {
+        (
+            addr_of_mut!((*out).headers).cast::<corsgate_header>(),
+            addr_of_mut!((*out).reflected).cast::<u8>(),
+            addr_of_mut!((*out).vary).cast::<corsgate_str>(),
+        )
+    };
+    let mut n = 0;
+    for header in decision.headers().take(CORSGATE_MAX_HEADERS) {
+        let mut value = header.value;
+        if own.contains(&(value.as_ptr() as usize)) {
+            let len = value.len().min(CORSGATE_REFLECTED_HEADERS_CAP);
+            // SAFETY: `value` is live for this call and `reflected` has room
+            // for `len` bytes in `out`; the two never overlap (one is in the
+            // Rust decision, the other in the caller's struct). The copy is
+            // then borrowed for as long as the caller keeps `out`.
+            value = unsafe {
+                ptr::copy_nonoverlapping(value.as_ptr(), reflected, len);
+                std::slice::from_raw_parts(reflected, len)
+            };
+        }
+        let header = corsgate_header {
+            name: corsgate_str::new(header.name.as_str().as_bytes()),
+            value: corsgate_str::new(value),
+        };
+        // SAFETY: `n < CORSGATE_MAX_HEADERS`, inside `out.headers`.
+        unsafe { headers.add(n).write(header) };
+        n += 1;
+    }
+    let tokens = decision.vary();
+    let vary_len = tokens.len().min(CORSGATE_MAX_VARY);
+    for (i, token) in tokens[..vary_len].iter().enumerate() {
+        // SAFETY: `i < CORSGATE_MAX_VARY`, inside `out.vary`.
+        unsafe { vary.add(i).write(corsgate_str::new(token.as_bytes())) };
+    }
+    // SAFETY: fields of the valid `out`.
+    unsafe {
+        addr_of_mut!((*out).headers_len).write(n);
+        addr_of_mut!((*out).vary_len).write(vary_len);
+    }
+}
+
+/// Decides the CORS response for a request given as its method and header
+/// lines (any headers; only `Origin` and `Access-Control-Request-*` are
+/// read; repeated lines are passed as repeated entries). Writes the decision
+/// to `*out`. Never allocates.
+///
+/// The decision borrows from `policy`, from the bytes `method` and `lines`
+/// point to, and from `*out` itself (see `corsgate_decision`).
+#[no_mangle]
+pub extern "C" fn corsgate_policy_decide(
+    policy: *const corsgate_policy,
+    method: *const u8,
+    method_len: usize,
+    lines: *const corsgate_header_line,
+    lines_len: usize,
+    out: *mut corsgate_decision,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy, out);
+        // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
+        let policy = unsafe { &(*policy).inner };
+        // SAFETY: the caller follows the (pointer, length) rule.
+        let mut request = Request::new(unsafe { slice(method, method_len) }?);
+        // SAFETY: the caller follows the (pointer, length) rule, and the
+        // lines outlive this call.
+        unsafe { push_lines(&mut request, slice(lines, lines_len)?) }?;
+        // SAFETY: the boundary checked `out`; the caller vouched for it.
+        unsafe { write_decision(&policy.decide(&request), out) };
+        Ok(())
+    }
+}
+
+/// Decides for a request given as its method and the values of the four
+/// headers corsgate reads, each one line; a NULL pointer means the header is
+/// absent (an empty value is `{ NULL, 0 }` or any pointer with length 0).
+/// To pass several lines of one header, use `corsgate_policy_decide`.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_decide_values(
+    policy: *const corsgate_policy,
+    method: *const u8,
+    method_len: usize,
+    origin: *const corsgate_bytes,
+    request_method: *const corsgate_bytes,
+    request_headers: *const corsgate_bytes,
+    request_private_network: *const corsgate_bytes,
+    out: *mut corsgate_decision,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy, out);
+        // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
+        let policy = unsafe { &(*policy).inner };
+        // SAFETY: the caller follows the pointer rules for all five.
+        let request = unsafe {
+            Request::from_values(
+                slice(method, method_len)?,
+                optional(origin)?,
+                optional(request_method)?,
+                optional(request_headers)?,
+                optional(request_private_network)?,
+            )
+        };
+        // SAFETY: the boundary checked `out`; the caller vouched for it.
+        unsafe { write_decision(&policy.decide(&request), out) };
+        Ok(())
+    }
+}
+
+/// Explains why `policy` refuses a request (SPEC §7), given as for
+/// `corsgate_policy_decide`; `url` is the resource URL the browser fetched,
+/// quoted in the console messages (bytes that are not UTF-8 show as U+FFFD).
+///
+/// The text has five lines, `reason:`, `why:`, `fix:`, `chrome:` and
+/// `firefox:`, is UTF-8 with every request byte escaped, and is written to
+/// `buf` NUL-terminated. `*len_out` always receives its length without the
+/// NUL; when `buf_len <= *len_out` the result is
+/// `CORSGATE_RESULT_BUFFER_TOO_SMALL` and only `buf[0] = '\0'` is written
+/// (`buf` may be NULL when `buf_len` is 0, to ask for the length).
+/// For an allowed or `not-cors` request the result is
+/// `CORSGATE_RESULT_NOTHING_TO_EXPLAIN` with `*len_out = 0`. Allocates: keep
+/// it off the hot path.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_explain(
+    policy: *const corsgate_policy,
+    method: *const u8,
+    method_len: usize,
+    lines: *const corsgate_header_line,
+    lines_len: usize,
+    url: *const u8,
+    url_len: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    len_out: *mut usize,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy, len_out);
+        // SAFETY: the boundary checked `len_out`; the caller vouched for it.
+        unsafe { write(len_out, 0) };
+        if buf.is_null() && buf_len > 0 {
+            return Err(corsgate_result::NullParameter);
+        }
+        // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
+        let policy = unsafe { &(*policy).inner };
+        // SAFETY: the caller follows the (pointer, length) rule.
+        let mut request = Request::new(unsafe { slice(method, method_len) }?);
+        // SAFETY: the caller follows the (pointer, length) rule.
+        unsafe { push_lines(&mut request, slice(lines, lines_len)?) }?;
+        // SAFETY: the caller follows the (pointer, length) rule.
+        let url = String::from_utf8_lossy(unsafe { slice(url, url_len) }?);
+        let decision = policy.decide(&request);
+        let Some(e) = policy.explain(&request, &decision, &url) else {
+            return Err(corsgate_result::NothingToExplain);
+        };
+        let mut text = String::new();
+        let _ = write!(
+            text,
+            "reason: {}\nwhy: {}\nfix: {}\nchrome: {}\nfirefox: {}",
+            e.reason, e.summary, e.fix, e.chrome, e.firefox
+        );
+        // SAFETY: checked by the boundary, vouched for by the caller.
+        unsafe { write(len_out, text.len()) };
+        if buf_len <= text.len() {
+            if buf_len > 0 {
+                // SAFETY: `buf` is not NULL (checked above) and holds `buf_len > 0` bytes.
+                unsafe { write(buf, 0) };
+            }
+            return Err(corsgate_result::BufferTooSmall);
+        }
+        // SAFETY: `buf` holds `buf_len > text.len()` bytes, so the text and
+        // its NUL fit; a caller buffer never overlaps our fresh `String`.
+        unsafe {
+            ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), text.len());
+            write(buf.add(text.len()), 0);
+        }
+        Ok(())
+    }
+}
+
+/// Writes to `*warnings_out` the policy's lint warnings (SPEC §7: legal but
+/// risky choices), possibly none. Free them with `corsgate_findings_free`.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_lint(
+    policy: *const corsgate_policy,
+    warnings_out: *mut *mut corsgate_findings,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy, warnings_out);
+        // SAFETY: the boundary checked `warnings_out`; the caller vouched for it.
+        unsafe { write(warnings_out, ptr::null_mut()) };
+        // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
+        let policy = unsafe { &(*policy).inner };
+        let warnings = corsgate_findings::from_findings(&policy.lint());
+        // SAFETY: checked by the boundary, vouched for by the caller.
+        unsafe { write(warnings_out, warnings.into_raw()) };
+        Ok(())
+    }
+}
