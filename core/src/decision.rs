@@ -106,7 +106,7 @@ pub enum HeaderName {
 
 impl HeaderName {
     /// Every header corsgate may set, in the order it emits them.
-    pub const ALL: [HeaderName; 9] = [
+    pub const ALL: [HeaderName; crate::limits::MAX_RESPONSE_HEADERS] = [
         HeaderName::AllowOrigin,
         HeaderName::AllowCredentials,
         HeaderName::AllowMethods,

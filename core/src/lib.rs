@@ -71,6 +71,7 @@ mod error;
 mod explain;
 pub mod fetch;
 mod hash;
+pub mod host;
 pub mod limits;
 mod lint;
 mod origin;

@@ -26,3 +26,8 @@ pub const REFLECTED_HEADERS_CAP: usize = MAX_REQUEST_HEADERS_LEN + MAX_REQUEST_H
 pub const MAX_MAX_AGE: u32 = 86_400;
 /// Chrome caps preflight caching at this many seconds; longer values only lint.
 pub const CHROME_MAX_AGE_CAP: u32 = 7_200;
+
+/// Most `Vary` tokens a decision names (a private-network preflight's four).
+pub const MAX_VARY_TOKENS: usize = 4;
+/// Most response headers a decision sets.
+pub const MAX_RESPONSE_HEADERS: usize = 9;
