@@ -1,0 +1,159 @@
+"""ASGI middleware with Starlette's keyword arguments, for FastAPI and Starlette.
+
+::
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["https://app.example.com"],
+        allow_methods=["GET", "PUT"],
+        allow_credentials=True,
+    )
+
+The options become one :class:`corsgate.Policy` (checked when the middleware
+is built); ``allow_origin_regex`` becomes its origin predicate. Preflights are
+answered here, before the application; every other response gets the
+decision's headers and ``Vary`` tokens, and is never refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
+from typing import Any
+
+from corsgate._corsgate import Policy
+
+__all__ = ["CORSMiddleware", "policy_from_starlette_options"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("corsgate")
+
+# Starlette allows these request headers whatever `allow_headers` says; kept so
+# an application moving over keeps working.
+STARLETTE_ALWAYS_ALLOWED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
+
+
+def policy_from_starlette_options(
+    allow_origins: Collection[str] = (),
+    allow_methods: Collection[str] = ("GET",),
+    allow_headers: Collection[str] = (),
+    allow_credentials: bool = False,
+    allow_origin_regex: str | None = None,
+    allow_private_network: bool = False,
+    expose_headers: Collection[str] = (),
+    max_age: int | None = 600,
+) -> Policy:
+    """The :class:`Policy` for Starlette's ``CORSMiddleware`` options."""
+    if "*" in allow_headers:
+        # Starlette's "*" echoes every requested name, `authorization` included.
+        request_headers: list[str] = ["*", "authorization"]
+    else:
+        names = {h.lower() for h in allow_headers} | set(STARLETTE_ALWAYS_ALLOWED_HEADERS)
+        request_headers = sorted(names)
+    methods: Collection[str] = ["*"] if "*" in allow_methods else allow_methods
+    predicate = None
+    if allow_origin_regex is not None:
+        predicate = re.compile(allow_origin_regex).fullmatch
+    return Policy(
+        origins=allow_origins,
+        methods=methods,
+        request_headers=request_headers,
+        credentials=allow_credentials,
+        expose_headers=expose_headers,
+        max_age=max_age,
+        private_network={"allow": allow_private_network},
+        origin_predicate=predicate,
+    )
+
+
+_DEFAULTS: dict[str, object] = {
+    "allow_origins": (),
+    "allow_methods": ("GET",),
+    "allow_headers": (),
+    "allow_credentials": False,
+    "allow_origin_regex": None,
+    "allow_private_network": False,
+    "expose_headers": (),
+    "max_age": 600,
+}
+
+
+def _normal(value: object) -> object:
+    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else value
+
+
+class CORSMiddleware:
+    """CORS for an ASGI application, configured like Starlette's middleware
+    or with a ready :class:`Policy` (``policy=``)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: Collection[str] = (),
+        allow_methods: Collection[str] = ("GET",),
+        allow_headers: Collection[str] = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: str | None = None,
+        allow_private_network: bool = False,
+        expose_headers: Collection[str] = (),
+        max_age: int | None = 600,
+        *,
+        policy: Policy | None = None,
+    ) -> None:
+        self.app = app
+        if policy is not None:
+            options = {
+                "allow_origins": allow_origins,
+                "allow_methods": allow_methods,
+                "allow_headers": allow_headers,
+                "allow_credentials": allow_credentials,
+                "allow_origin_regex": allow_origin_regex,
+                "allow_private_network": allow_private_network,
+                "expose_headers": expose_headers,
+                "max_age": max_age,
+            }
+            given = [k for k, v in options.items() if _normal(v) != _normal(_DEFAULTS[k])]
+            if given:
+                raise TypeError(f"give either policy= or Starlette options, not both: {given}")
+            self.policy = policy
+        else:
+            self.policy = policy_from_starlette_options(
+                allow_origins,
+                allow_methods,
+                allow_headers,
+                allow_credentials,
+                allow_origin_regex,
+                allow_private_network,
+                expose_headers,
+                max_age,
+            )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        decision = self.policy.decide(scope["method"], scope["headers"])
+        if decision.kind == "preflight":
+            if not decision.allowed and logger.isEnabledFor(logging.DEBUG):
+                logger.debug("refused preflight: %s", decision.explain(scope.get("path", "")))
+            headers = decision.apply_raw(())
+            if decision.status != 204:  # a 204 carries no Content-Length (RFC 9110 §8.6)
+                headers.append((b"content-length", b"0"))
+            await send(
+                {"type": "http.response.start", "status": decision.status, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = decision.apply_raw(message.get("headers", ()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

@@ -1,0 +1,116 @@
+"""Django settings → one :class:`corsgate.Policy`.
+
+Either ``CORSGATE_POLICY`` (a dict in the SPEC format, or a path to a JSON or
+TOML file) or the django-cors-headers setting names, mapped onto the same
+policy keys with django-cors-headers' defaults. ``CORS_URLS_REGEX`` scopes the
+middleware to matching paths (``re.match`` on ``request.path_info``, as
+django-cors-headers does).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from corsgate._corsgate import Policy
+
+__all__ = ["DEFAULT_HEADERS", "DEFAULT_METHODS", "CorsConfig", "load_config"]
+
+# django-cors-headers' defaults, so a project moving over keeps its behaviour.
+DEFAULT_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-csrftoken",
+    "x-requested-with",
+)
+DEFAULT_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
+DEFAULT_MAX_AGE = 86400
+
+
+@dataclass(frozen=True)
+class CorsConfig:
+    """What the middleware needs: the policy and the paths it covers."""
+
+    policy: Policy
+    urls: re.Pattern[str] | None
+
+
+def _predicate(settings: Any) -> Callable[[str], object] | None:
+    """``CORSGATE_ORIGIN_PREDICATE`` (a callable or a dotted path) and
+    ``CORS_ALLOWED_ORIGIN_REGEXES`` (each must match the whole origin)."""
+    predicates: list[Callable[[str], object]] = []
+    given = getattr(settings, "CORSGATE_ORIGIN_PREDICATE", None)
+    if isinstance(given, str):
+        from django.utils.module_loading import import_string
+
+        given = import_string(given)
+    if given is not None:
+        if not callable(given):
+            raise TypeError(
+                f"CORSGATE_ORIGIN_PREDICATE must be callable, not {type(given).__name__}"
+            )
+        predicates.append(given)
+    regexes = getattr(settings, "CORS_ALLOWED_ORIGIN_REGEXES", ())
+    if isinstance(regexes, (str, re.Pattern)):
+        regexes = [regexes]
+    patterns = [re.compile(r) for r in regexes]
+    if patterns:
+        predicates.append(lambda origin: any(p.fullmatch(origin) for p in patterns))
+    if not predicates:
+        return None
+    if len(predicates) == 1:
+        return predicates[0]
+    return lambda origin: any(p(origin) for p in predicates)
+
+
+def policy_from_settings(settings: Any) -> Policy:
+    """The policy the settings describe; raises :class:`corsgate.PolicyError`."""
+    predicate = _predicate(settings)
+    source = getattr(settings, "CORSGATE_POLICY", None)
+    if isinstance(source, Mapping):
+        return Policy.from_dict(source, origin_predicate=predicate)
+    if isinstance(source, (str, os.PathLike)):
+        return Policy.from_file(source, origin_predicate=predicate)
+    if source is not None:
+        raise TypeError(
+            f"CORSGATE_POLICY must be a dict or a file path, not {type(source).__name__}"
+        )
+    s = settings
+    if getattr(s, "CORS_ALLOW_ALL_ORIGINS", False):
+        origins: object = ["*"]
+    else:
+        origins = getattr(s, "CORS_ALLOWED_ORIGINS", ())
+    max_age = getattr(s, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
+    return Policy(
+        origins=origins,  # type: ignore[arg-type]
+        credentials=getattr(s, "CORS_ALLOW_CREDENTIALS", False),
+        methods=getattr(s, "CORS_ALLOW_METHODS", DEFAULT_METHODS),
+        request_headers=getattr(s, "CORS_ALLOW_HEADERS", DEFAULT_HEADERS),
+        expose_headers=getattr(s, "CORS_EXPOSE_HEADERS", ()),
+        # django-cors-headers sends no Max-Age for a false value.
+        max_age=max_age if max_age else None,
+        private_network={"allow": getattr(s, "CORS_ALLOW_PRIVATE_NETWORK", False)},
+        origin_predicate=predicate,
+    )
+
+
+def urls_from_settings(settings: Any) -> re.Pattern[str] | None:
+    """``CORS_URLS_REGEX`` compiled, or ``None`` for every path."""
+    regex = getattr(settings, "CORS_URLS_REGEX", None)
+    if regex is None:
+        return None
+    return re.compile(regex)
+
+
+def load_config(settings: Any = None) -> CorsConfig:
+    """Reads the settings (Django's by default)."""
+    if settings is None:
+        from django.conf import settings as django_settings
+
+        settings = django_settings
+    return CorsConfig(policy=policy_from_settings(settings), urls=urls_from_settings(settings))

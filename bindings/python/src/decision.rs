@@ -1,0 +1,417 @@
+//! Reading a Python request into a core `Request`, and `corsgate.Decision`:
+//! what `decide` answered, copied out of core's borrowed decision.
+
+use corsgate::host::VaryMerge;
+use corsgate::{HeaderName, Kind, Reason, Request};
+use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+
+use crate::findings::{py_repr, Explanation};
+use crate::host;
+use crate::policy::{take_pending, with_replay, Policy};
+use crate::text::{header_text, view, with_name};
+
+/// The four request headers the engine reads, by tag.
+const NAMES: [&[u8]; 4] = [
+    b"origin",
+    b"access-control-request-method",
+    b"access-control-request-headers",
+    b"access-control-request-private-network",
+];
+
+/// Lines kept per tag: enough to replay exactly what core saw (a second line
+/// already makes a single-valued header invalid; ACRH overflows at line 17).
+const KEEP: [u8; 4] = [
+    2,
+    2,
+    corsgate::limits::MAX_REQUEST_HEADERS_LINES as u8 + 1,
+    2,
+];
+
+fn tag_of(name: &[u8]) -> Option<u8> {
+    let tag = match name.len() {
+        6 => 0,
+        29 => 1,
+        30 => 2,
+        38 => 3,
+        _ => return None,
+    };
+    name.eq_ignore_ascii_case(NAMES[tag as usize])
+        .then_some(tag)
+}
+
+/// Lines kept without a heap allocation; browsers send at most three.
+const INLINE: usize = 4;
+
+/// The CORS-relevant header lines of one request, in the order received,
+/// each the `str` or `bytes` object the caller gave.
+pub(crate) struct Lines {
+    inline: [(u8, Option<Py<PyAny>>); INLINE],
+    len: usize,
+    spill: Vec<(u8, Py<PyAny>)>,
+    seen: [u8; 4],
+}
+
+impl Lines {
+    pub(crate) fn new() -> Self {
+        Lines {
+            inline: [const { (0, None) }; INLINE],
+            len: 0,
+            spill: Vec::new(),
+            seen: [0; 4],
+        }
+    }
+
+    /// Keeps the value of a line with tag `tag`.
+    pub(crate) fn push(&mut self, tag: u8, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let what = match tag {
+            0 => "the Origin value",
+            1 => "the Access-Control-Request-Method value",
+            2 => "the Access-Control-Request-Headers value",
+            _ => "the Access-Control-Request-Private-Network value",
+        };
+        let text = header_text(value, what)?.unbind();
+        let seen = &mut self.seen[tag as usize];
+        if *seen < KEEP[tag as usize] {
+            *seen += 1;
+            if self.len < INLINE {
+                self.inline[self.len] = (tag, Some(text));
+                self.len += 1;
+            } else {
+                self.spill.push((tag, text));
+            }
+        }
+        Ok(())
+    }
+
+    fn pair(&mut self, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        match with_name(name, tag_of)? {
+            Some(tag) => self.push(tag, value),
+            None => Ok(()),
+        }
+    }
+
+    /// Reads a mapping or an iterable of `(name, value)` pairs.
+    pub(crate) fn collect(&mut self, headers: &Bound<'_, PyAny>) -> PyResult<()> {
+        if let Ok(list) = headers.cast::<PyList>() {
+            for item in list.iter() {
+                self.item(&item)?;
+            }
+            return Ok(());
+        }
+        if let Ok(dict) = headers.cast::<PyDict>() {
+            for (k, v) in dict.iter() {
+                self.pair(&k, &v)?;
+            }
+            return Ok(());
+        }
+        if headers.is_instance_of::<PyString>() || headers.is_instance_of::<PyBytes>() {
+            return Err(PyTypeError::new_err(
+                "headers must be a mapping or an iterable of (name, value) pairs, not a string",
+            ));
+        }
+        let items = if headers.hasattr(intern!(headers.py(), "items"))? {
+            headers.call_method0(intern!(headers.py(), "items"))?
+        } else {
+            headers.clone()
+        };
+        let iter = items.try_iter().map_err(|_| {
+            PyTypeError::new_err("headers must be a mapping or an iterable of (name, value) pairs")
+        })?;
+        for item in iter {
+            self.item(&item?)?;
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, item: &Bound<'_, PyAny>) -> PyResult<()> {
+        if let Ok(t) = item.cast::<PyTuple>() {
+            if t.len() == 2 {
+                let name = t.get_borrowed_item(0)?;
+                return match with_name(&name, tag_of)? {
+                    Some(tag) => self.push(tag, &*t.get_borrowed_item(1)?),
+                    None => Ok(()),
+                };
+            }
+        } else if let Ok(l) = item.cast::<PyList>() {
+            if l.len() == 2 {
+                return self.pair(&l.get_item(0)?, &l.get_item(1)?);
+            }
+        }
+        Err(PyTypeError::new_err(format!(
+            "each header must be a (name, value) pair, not {}",
+            item.repr()?
+        )))
+    }
+
+    /// The request core sees, borrowing these lines.
+    fn request<'a>(&'a self, py: Python<'a>, method: &'a Py<PyAny>) -> Request<'a> {
+        let mut request = Request::new(view(method.bind(py)));
+        let inline = self.inline[..self.len]
+            .iter()
+            .filter_map(|(tag, v)| v.as_ref().map(|v| (*tag, v)));
+        let spilled = self.spill.iter().map(|(tag, v)| (*tag, v));
+        for (tag, value) in inline.chain(spilled) {
+            request.push_header(NAMES[tag as usize], view(value.bind(py)));
+        }
+        request
+    }
+}
+
+const NONE: (HeaderName, u32, u32) = (HeaderName::AllowOrigin, 0, 0);
+
+/// What the policy decided for one request (SPEC §5).
+#[pyclass(frozen, module = "corsgate")]
+pub struct Decision {
+    kind: Kind,
+    allowed: bool,
+    status: Option<u16>,
+    reason: Option<Reason>,
+    vary: &'static [&'static str],
+    /// Header values, back to back; `spans` cut them out.
+    values: Vec<u8>,
+    spans: [(HeaderName, u32, u32); HeaderName::ALL.len()],
+    len: u8,
+    // What `explain` needs to replay the decision.
+    policy: Py<Policy>,
+    method: Py<PyAny>,
+    lines: Lines,
+}
+
+pub(crate) fn decide(
+    slf: &Bound<'_, Policy>,
+    method: &Bound<'_, PyAny>,
+    lines: Lines,
+) -> PyResult<Decision> {
+    let py = slf.py();
+    let method = header_text(method, "method")?.unbind();
+    let mut values = Vec::new();
+    let mut spans = [NONE; HeaderName::ALL.len()];
+    let mut len = 0;
+    let (kind, allowed, status, reason, vary) = {
+        let request = lines.request(py, &method);
+        let d = slf.get().inner.decide(&request);
+        values.reserve_exact(d.headers().map(|h| h.value.len()).sum());
+        for (slot, h) in spans.iter_mut().zip(d.headers()) {
+            let start = values.len() as u32;
+            values.extend_from_slice(h.value);
+            *slot = (h.name, start, values.len() as u32);
+            len += 1;
+        }
+        (d.kind(), d.allowed(), d.status(), d.reason(), d.vary())
+    };
+    if let Some(err) = take_pending() {
+        return Err(err);
+    }
+    Ok(Decision {
+        kind,
+        allowed,
+        status,
+        reason,
+        vary,
+        values,
+        spans,
+        len: len as u8,
+        policy: slf.clone().unbind(),
+        method,
+        lines,
+    })
+}
+
+fn kind_str(py: Python<'_>, kind: Kind) -> &Bound<'_, PyString> {
+    match kind {
+        Kind::NotCors => intern!(py, "not-cors"),
+        Kind::Preflight => intern!(py, "preflight"),
+        Kind::Actual => intern!(py, "actual"),
+    }
+}
+
+fn reason_str(py: Python<'_>, reason: Reason) -> &Bound<'_, PyString> {
+    match reason {
+        Reason::OriginNotAllowed => intern!(py, "origin-not-allowed"),
+        Reason::InvalidOrigin => intern!(py, "invalid-origin"),
+        Reason::MethodNotAllowed => intern!(py, "method-not-allowed"),
+        Reason::InvalidMethod => intern!(py, "invalid-method"),
+        Reason::HeaderNotAllowed => intern!(py, "header-not-allowed"),
+        Reason::InvalidRequestHeaders => intern!(py, "invalid-request-headers"),
+    }
+}
+
+fn name_str(py: Python<'_>, name: HeaderName) -> &Bound<'_, PyString> {
+    match name {
+        HeaderName::AllowOrigin => intern!(py, "Access-Control-Allow-Origin"),
+        HeaderName::AllowCredentials => intern!(py, "Access-Control-Allow-Credentials"),
+        HeaderName::AllowMethods => intern!(py, "Access-Control-Allow-Methods"),
+        HeaderName::AllowHeaders => intern!(py, "Access-Control-Allow-Headers"),
+        HeaderName::MaxAge => intern!(py, "Access-Control-Max-Age"),
+        HeaderName::AllowPrivateNetwork => intern!(py, "Access-Control-Allow-Private-Network"),
+        HeaderName::PrivateNetworkAccessId => intern!(py, "Private-Network-Access-ID"),
+        HeaderName::PrivateNetworkAccessName => intern!(py, "Private-Network-Access-Name"),
+        HeaderName::ExposeHeaders => intern!(py, "Access-Control-Expose-Headers"),
+    }
+}
+
+fn vary_str<'py>(py: Python<'py>, token: &'static str) -> Bound<'py, PyString> {
+    match token {
+        "Origin" => intern!(py, "Origin").clone(),
+        "Access-Control-Request-Method" => intern!(py, "Access-Control-Request-Method").clone(),
+        "Access-Control-Request-Headers" => intern!(py, "Access-Control-Request-Headers").clone(),
+        "Access-Control-Request-Private-Network" => {
+            intern!(py, "Access-Control-Request-Private-Network").clone()
+        }
+        other => PyString::new(py, other),
+    }
+}
+
+/// Lowercase header names as `bytes`, made once, for ASGI.
+static RAW_NAMES: PyOnceLock<Vec<Py<PyBytes>>> = PyOnceLock::new();
+
+fn raw_name(py: Python<'_>, name: HeaderName) -> &Py<PyBytes> {
+    let names = RAW_NAMES.get_or_init(py, || {
+        HeaderName::ALL
+            .iter()
+            .map(|n| PyBytes::new(py, n.lowercase().as_bytes()).unbind())
+            .collect()
+    });
+    let i = HeaderName::ALL.iter().position(|n| *n == name).unwrap_or(0);
+    &names[i]
+}
+
+type StrPair<'py> = (Bound<'py, PyString>, Bound<'py, PyString>);
+type RawPair<'py> = (Py<PyBytes>, Bound<'py, PyBytes>);
+
+impl Decision {
+    fn str_pairs<'a, 'py: 'a>(
+        &'a self,
+        py: Python<'py>,
+    ) -> impl ExactSizeIterator<Item = StrPair<'py>> + 'a {
+        // Every value is visible ASCII (SPEC §6.4), hence valid UTF-8.
+        self.header_values().map(move |(name, value)| {
+            let value = PyString::new(py, std::str::from_utf8(value).unwrap_or_default());
+            (name_str(py, name).clone(), value)
+        })
+    }
+
+    fn raw_pairs<'a, 'py: 'a>(
+        &'a self,
+        py: Python<'py>,
+    ) -> impl ExactSizeIterator<Item = RawPair<'py>> + 'a {
+        self.header_values()
+            .map(move |(name, value)| (raw_name(py, name).clone_ref(py), PyBytes::new(py, value)))
+    }
+
+    fn header_values(&self) -> impl ExactSizeIterator<Item = (HeaderName, &[u8])> {
+        self.spans[..usize::from(self.len)]
+            .iter()
+            .map(|&(name, start, end)| (name, &self.values[start as usize..end as usize]))
+    }
+}
+
+#[pymethods]
+impl Decision {
+    /// `"not-cors"`, `"preflight"` or `"actual"` (SPEC §1).
+    #[getter]
+    fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        kind_str(py, self.kind).clone()
+    }
+
+    /// True exactly when the response carries `Access-Control-Allow-Origin`.
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.allowed
+    }
+
+    /// For a preflight, the status to answer with; `None` otherwise.
+    #[getter]
+    fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Why the request was refused; `None` when allowed and for `not-cors`.
+    #[getter]
+    fn reason<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
+        self.reason.map(|r| reason_str(py, r).clone())
+    }
+
+    /// The headers to set, as `(name, value)` strings in their usual spelling.
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.str_pairs(py))
+    }
+
+    /// The headers to set as lowercase `(name, value)` bytes, as ASGI sends them.
+    #[getter]
+    fn raw_headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.raw_pairs(py))
+    }
+
+    /// Tokens to merge into `Vary`: append the missing ones, never overwrite,
+    /// leave `Vary: *` alone.
+    #[getter]
+    fn vary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.vary.iter().map(|t| vary_str(py, t)))
+    }
+
+    /// A response's `(name, value)` `str` pairs (WSGI) with this decision
+    /// applied: its headers replace the application's, other
+    /// `Access-Control-*` headers are dropped, the `Vary` tokens are merged.
+    fn apply<'py>(&self, headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let py = headers.py();
+        let name = intern!(py, "Vary").clone().into_any();
+        host::apply(headers, self.str_pairs(py), self.vary, name)
+    }
+
+    /// [`apply`](Self::apply) for `bytes` pairs, as ASGI sends them.
+    fn apply_raw<'py>(&self, headers: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let py = headers.py();
+        let name = PyBytes::new(py, b"vary").into_any();
+        host::apply(headers, self.raw_pairs(py), self.vary, name)
+    }
+
+    /// The `Vary` value after merging this decision's tokens into `current`
+    /// (`None` when absent); `None` to leave it as it is.
+    fn merge_vary(&self, current: Option<&str>) -> Option<String> {
+        if self.vary.is_empty() {
+            return None;
+        }
+        let Some(current) = current else {
+            return Some(self.vary.join(", "));
+        };
+        let mut seen = VaryMerge::new(self.vary);
+        seen.read(current.as_bytes());
+        let missing = seen.missing()?;
+        Some(String::from_utf8_lossy(&VaryMerge::append(current.as_bytes(), &missing)).into_owned())
+    }
+
+    /// Why the request was refused, with the browsers' console messages and
+    /// the policy change that would allow it; `None` when nothing was refused.
+    /// `url` is the resource URL, quoted in the console messages.
+    #[pyo3(signature = (url=""))]
+    fn explain(&self, py: Python<'_>, url: &str) -> Option<Explanation> {
+        let reason = self.reason?;
+        let policy = self.policy.get();
+        let request = self.lines.request(py, &self.method);
+        // The predicate already answered for this request: replay its answer.
+        let origin_passed = !matches!(reason, Reason::OriginNotAllowed | Reason::InvalidOrigin);
+        let d = with_replay(origin_passed, || policy.inner.decide(&request));
+        policy
+            .inner
+            .explain(&request, &d, url)
+            .map(Explanation::from)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let reason = self
+            .reason
+            .map_or("None".to_owned(), |r| py_repr(py, r.as_str()));
+        let status = self.status.map_or("None".to_owned(), |s| s.to_string());
+        format!(
+            "Decision(kind={}, allowed={}, status={status}, reason={reason})",
+            py_repr(py, self.kind.as_str()),
+            if self.allowed { "True" } else { "False" },
+        )
+    }
+}

@@ -1,0 +1,533 @@
+//! `corsgate.Policy`: every constructor builds a JSON value tree and hands it
+//! to `PolicyBuilder::from_value`, so keyword arguments, dicts, JSON, TOML
+//! and files are checked by the same validator.
+
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use corsgate::{OriginPredicate, PolicyBuilder};
+use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString};
+use serde_json::{Map, Number, Value};
+
+use crate::decision::{self, Decision, Lines};
+use crate::findings::{policy_error, py_repr, LintWarning};
+
+thread_local! {
+    /// While `Decision.explain` re-runs a decision: the predicate's earlier
+    /// answer, so the predicate is called at most once per request.
+    static REPLAY: Cell<Option<bool>> = const { Cell::new(None) };
+    /// A `BaseException` that is not an `Exception` (KeyboardInterrupt,
+    /// SystemExit) raised by the predicate: re-raised once `decide` returns.
+    static PENDING: RefCell<Option<PyErr>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the predicate answering `answer` without being called.
+pub(crate) fn with_replay<R>(answer: bool, f: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            REPLAY.with(|r| r.set(None));
+        }
+    }
+    REPLAY.with(|r| r.set(Some(answer)));
+    let _reset = Reset;
+    f()
+}
+
+/// The error a predicate raised that must not be swallowed, if any.
+pub(crate) fn take_pending() -> Option<PyErr> {
+    PENDING.with(|p| p.borrow_mut().take())
+}
+
+fn log_predicate_error(py: Python<'_>, origin: &str, err: &PyErr) {
+    let logged = (|| -> PyResult<()> {
+        let logger = py
+            .import("logging")?
+            .call_method1("getLogger", ("corsgate",))?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("exc_info", err.value(py))?;
+        logger.call_method(
+            "error",
+            (
+                "origin_predicate raised for Origin %r; the origin is refused",
+                origin,
+            ),
+            Some(&kwargs),
+        )?;
+        Ok(())
+    })();
+    if let Err(e) = logged {
+        // Logging itself failed: the request is still refused, never crashed.
+        e.write_unraisable(py, None);
+    }
+}
+
+/// Wraps a Python callable as a core predicate: an exception is "no", logged
+/// to the `corsgate` logger.
+fn python_predicate(callable: Bound<'_, PyAny>) -> PyResult<OriginPredicate> {
+    if !callable.is_callable() {
+        return Err(PyTypeError::new_err(format!(
+            "origin_predicate must be callable, not {}",
+            type_name(&callable)
+        )));
+    }
+    let callable = callable.unbind();
+    Ok(Arc::new(move |origin: &str| {
+        if let Some(answer) = REPLAY.with(Cell::get) {
+            return answer;
+        }
+        Python::attach(|py| {
+            match callable
+                .bind(py)
+                .call1((origin,))
+                .and_then(|r| r.is_truthy())
+            {
+                Ok(yes) => yes,
+                Err(err) if err.is_instance_of::<PyException>(py) => {
+                    log_predicate_error(py, origin, &err);
+                    false
+                }
+                Err(err) => {
+                    PENDING.with(|p| *p.borrow_mut() = Some(err));
+                    false
+                }
+            }
+        })
+    }))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    let ty = obj.get_type();
+    let module = ty.module().map(|m| m.to_string()).unwrap_or_default();
+    let name = ty
+        .qualname()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned());
+    if module.is_empty() || module == "builtins" {
+        name
+    } else {
+        format!("{module}.{name}")
+    }
+}
+
+/// A Python value with no JSON counterpart, replaced by `null` for the
+/// validator; its problem is reworded to name the Python type.
+struct Unconvertible {
+    path: String,
+    type_name: String,
+    repr: String,
+}
+
+/// Python data → the JSON value tree the core validator reads.
+#[derive(Default)]
+struct Converter {
+    unconvertible: Vec<Unconvertible>,
+}
+
+const MAX_DEPTH: usize = 32;
+
+impl Converter {
+    /// `path` names the value the way core's messages do: `origins[0]`,
+    /// `max_age`, or a nested key alone (`allow`).
+    fn value(&mut self, obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
+        if obj.is_none() {
+            return Ok(Value::Null);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Value::Bool(b.is_true()));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(Value::String(s.to_string_lossy().into_owned()));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            if let Ok(i) = obj.extract::<i64>() {
+                return Ok(Value::from(i));
+            }
+            if let Ok(u) = obj.extract::<u64>() {
+                return Ok(Value::from(u));
+            }
+            // Out of every range either way; keep the sign for the message.
+            let negative = obj.lt(0)?;
+            return Ok(if negative {
+                Value::from(i64::MIN)
+            } else {
+                Value::from(u64::MAX)
+            });
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            if let Some(n) = Number::from_f64(f.value()) {
+                return Ok(Value::Number(n));
+            }
+            return Ok(self.placeholder(obj, path));
+        }
+        if depth >= MAX_DEPTH || obj.is_instance_of::<PyBytes>() {
+            return Ok(self.placeholder(obj, path));
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            let mut map = Map::new();
+            for (k, v) in d.iter() {
+                let key = k.str()?.to_string_lossy().into_owned();
+                let value = self.value(&v, &key, depth + 1)?;
+                map.insert(key, value);
+            }
+            return Ok(Value::Object(map));
+        }
+        if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
+            // Any other mapping.
+            let dict = PyDict::new(obj.py());
+            for k in obj.call_method0("keys")?.try_iter()? {
+                let k = k?;
+                dict.set_item(&k, obj.get_item(&k)?)?;
+            }
+            return self.value(dict.as_any(), path, depth);
+        }
+        let unordered = obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>();
+        let iter = if obj.is_instance_of::<PyList>() || obj.hasattr("__iter__")? {
+            obj.try_iter().ok()
+        } else {
+            None
+        };
+        let Some(iter) = iter else {
+            return Ok(self.placeholder(obj, path));
+        };
+        let mut items = Vec::new();
+        for (i, item) in iter.enumerate() {
+            let item = item?;
+            let item_path = format!("{path}[{i}]");
+            items.push(self.value(&item, &item_path, depth + 1)?);
+        }
+        if unordered {
+            // A set has no order; sort it so the emitted lists are stable.
+            items.sort_by_key(|a| a.to_string());
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn placeholder(&mut self, obj: &Bound<'_, PyAny>, path: &str) -> Value {
+        let repr = obj
+            .repr()
+            .map(|r| r.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "<unprintable>".to_owned());
+        self.unconvertible.push(Unconvertible {
+            path: path.to_owned(),
+            type_name: type_name(obj),
+            repr: truncate(repr, 80),
+        });
+        Value::Null
+    }
+
+    /// Core's problems, with the ones about placeholders reworded.
+    fn problems(&self, err: Option<&corsgate::PolicyError>) -> Vec<corsgate::Problem> {
+        let mut out: Vec<corsgate::Problem> =
+            err.map(|e| e.problems().to_vec()).unwrap_or_default();
+        for u in &self.unconvertible {
+            let prefix = format!("`{}` must be ", u.path);
+            let hit = out.iter_mut().find(|p| {
+                p.code == corsgate::ErrorCode::InvalidType
+                    && p.value == "null"
+                    && p.message.starts_with(&prefix)
+                    && p.message.ends_with(", not null")
+            });
+            match hit {
+                Some(p) => {
+                    p.value = u.repr.clone();
+                    let head = &p.message[..p.message.len() - "null".len()];
+                    p.message = format!("{head}a Python {}", u.type_name);
+                }
+                // Core did not read it (e.g. under an unknown key): say so anyway.
+                None if err.is_none() => out.push(corsgate::Problem {
+                    code: corsgate::ErrorCode::InvalidType,
+                    value: u.repr.clone(),
+                    message: format!("`{}` cannot be a Python {}", u.path, u.type_name),
+                    fix: "use strings, booleans, whole numbers, lists and dicts".to_owned(),
+                }),
+                None => {}
+            }
+        }
+        out
+    }
+}
+
+fn truncate(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push('…');
+    }
+    s
+}
+
+/// Builds from a value tree with an optional predicate.
+fn build(
+    py: Python<'_>,
+    value: &Value,
+    converter: &Converter,
+    predicate: Option<Bound<'_, PyAny>>,
+) -> PyResult<Policy> {
+    let mut builder = PolicyBuilder::from_value(value);
+    if let Some(p) = predicate {
+        builder = builder.origin_predicate_arc(python_predicate(p)?);
+    }
+    match builder.build() {
+        Ok(inner) if converter.unconvertible.is_empty() => Ok(Policy { inner }),
+        Ok(_) => Err(policy_error(py, &converter.problems(None))),
+        Err(e) => Err(policy_error(py, &converter.problems(Some(&e)))),
+    }
+}
+
+fn build_text(
+    py: Python<'_>,
+    builder: PolicyBuilder,
+    predicate: Option<Bound<'_, PyAny>>,
+) -> PyResult<Policy> {
+    let builder = match predicate {
+        Some(p) => builder.origin_predicate_arc(python_predicate(p)?),
+        None => builder,
+    };
+    builder
+        .build()
+        .map(|inner| Policy { inner })
+        .map_err(|e| policy_error(py, e.problems()))
+}
+
+/// A validated, compiled CORS policy (SPEC §2). Immutable: share one across
+/// threads and requests.
+#[pyclass(frozen, module = "corsgate")]
+pub struct Policy {
+    pub(crate) inner: corsgate::Policy,
+}
+
+#[pymethods]
+impl Policy {
+    /// Builds a policy from keyword arguments named like the SPEC §2 keys.
+    #[new]
+    #[pyo3(signature = (
+        *,
+        origins=None,
+        credentials=None,
+        methods=None,
+        request_headers=None,
+        expose_headers=None,
+        max_age=None,
+        preflight_status=None,
+        private_network=None,
+        dangerous=None,
+        origin_predicate=None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        origins: Option<Bound<'_, PyAny>>,
+        credentials: Option<Bound<'_, PyAny>>,
+        methods: Option<Bound<'_, PyAny>>,
+        request_headers: Option<Bound<'_, PyAny>>,
+        expose_headers: Option<Bound<'_, PyAny>>,
+        max_age: Option<Bound<'_, PyAny>>,
+        preflight_status: Option<Bound<'_, PyAny>>,
+        private_network: Option<Bound<'_, PyAny>>,
+        dangerous: Option<Bound<'_, PyAny>>,
+        origin_predicate: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let given = [
+            ("origins", origins),
+            ("credentials", credentials),
+            ("methods", methods),
+            ("request_headers", request_headers),
+            ("expose_headers", expose_headers),
+            ("max_age", max_age),
+            ("preflight_status", preflight_status),
+            ("private_network", private_network),
+            ("dangerous", dangerous),
+        ];
+        let mut converter = Converter::default();
+        let mut map = Map::new();
+        for (key, value) in given {
+            if let Some(v) = value {
+                map.insert(key.to_owned(), converter.value(&v, key, 0)?);
+            }
+        }
+        build(py, &Value::Object(map), &converter, origin_predicate)
+    }
+
+    /// Builds a policy from a dict in the SPEC §2 format (as parsed from JSON).
+    #[staticmethod]
+    #[pyo3(signature = (policy, *, origin_predicate=None))]
+    fn from_dict(
+        py: Python<'_>,
+        policy: &Bound<'_, PyAny>,
+        origin_predicate: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut converter = Converter::default();
+        let value = converter.value(policy, "policy", 0)?;
+        build(py, &value, &converter, origin_predicate)
+    }
+
+    /// Parses and validates a JSON policy.
+    #[staticmethod]
+    #[pyo3(signature = (text, *, origin_predicate=None))]
+    fn from_json(
+        py: Python<'_>,
+        text: &str,
+        origin_predicate: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        build_text(py, PolicyBuilder::from_json(text), origin_predicate)
+    }
+
+    /// Parses and validates a TOML policy.
+    #[staticmethod]
+    #[pyo3(signature = (text, *, origin_predicate=None))]
+    fn from_toml(
+        py: Python<'_>,
+        text: &str,
+        origin_predicate: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        build_text(py, PolicyBuilder::from_toml(text), origin_predicate)
+    }
+
+    /// Reads a policy file: TOML when the name ends in `.toml`, JSON when it
+    /// ends in `.json`, otherwise JSON if the text starts with `{`.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, origin_predicate=None))]
+    fn from_file(
+        py: Python<'_>,
+        path: PathBuf,
+        origin_predicate: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let text = std::fs::read_to_string(&path)?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let toml = match ext.to_ascii_lowercase().as_str() {
+            "toml" => true,
+            "json" => false,
+            _ => !text.trim_start().starts_with('{'),
+        };
+        let builder = if toml {
+            PolicyBuilder::from_toml(&text)
+        } else {
+            PolicyBuilder::from_json(&text)
+        };
+        build_text(py, builder, origin_predicate)
+    }
+
+    /// Decides a request from its method and header lines: an iterable of
+    /// `(name, value)` pairs or a mapping, names and values `str` or `bytes`.
+    /// Only `Origin` and the `Access-Control-Request-*` lines are read.
+    #[pyo3(signature = (method, headers=None))]
+    fn decide(
+        slf: &Bound<'_, Self>,
+        method: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
+        let mut lines = Lines::new();
+        if let Some(h) = headers {
+            lines.collect(h)?;
+        }
+        decision::decide(slf, method, lines)
+    }
+
+    /// Decides a request from the four header values a middleware has looked
+    /// up (`None` when absent, one line each): the fast path.
+    #[pyo3(signature = (method, origin=None, request_method=None, request_headers=None, private_network=None))]
+    fn decide_values(
+        slf: &Bound<'_, Self>,
+        method: &Bound<'_, PyAny>,
+        origin: Option<&Bound<'_, PyAny>>,
+        request_method: Option<&Bound<'_, PyAny>>,
+        request_headers: Option<&Bound<'_, PyAny>>,
+        private_network: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Decision> {
+        let mut lines = Lines::new();
+        let values = [origin, request_method, request_headers, private_network];
+        for (tag, value) in values.into_iter().enumerate() {
+            if let Some(v) = value {
+                if !v.is_none() {
+                    lines.push(tag as u8, v)?;
+                }
+            }
+        }
+        decision::decide(slf, method, lines)
+    }
+
+    /// Legal but risky choices in this policy (SPEC §7).
+    fn lint(&self) -> Vec<LintWarning> {
+        self.inner.lint().iter().map(LintWarning::from).collect()
+    }
+
+    /// The policy as data in the SPEC §2 format, defaults included.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.inner.config().to_value())
+    }
+
+    /// Whether `Access-Control-Allow-Credentials: true` is sent.
+    #[getter]
+    fn credentials(&self) -> bool {
+        self.inner.credentials()
+    }
+
+    /// Whether the policy is `origins = ["*"]`.
+    #[getter]
+    fn is_any_origin(&self) -> bool {
+        self.inner.is_any_origin()
+    }
+
+    /// Whether an origin predicate was given.
+    #[getter]
+    fn has_origin_predicate(&self) -> bool {
+        self.inner.has_origin_predicate()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let origins: Vec<String> = self
+            .inner
+            .config()
+            .origins
+            .iter()
+            .map(|o| py_repr(py, o))
+            .collect();
+        format!(
+            "Policy(origins=[{}], credentials={}{})",
+            origins.join(", "),
+            if self.inner.credentials() {
+                "True"
+            } else {
+                "False"
+            },
+            if self.inner.has_origin_predicate() {
+                ", origin_predicate=..."
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+fn to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.into_pyobject(py)?.into_any(),
+            None => n.as_f64().unwrap_or(0.0).into_pyobject(py)?.into_any(),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_python(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_python(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
