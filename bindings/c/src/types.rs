@@ -15,6 +15,7 @@ pub const CORSGATE_REFLECTED_HEADERS_CAP: usize = 4112;
 
 // cbindgen needs literals above; these keep them equal to core's facts.
 const _: () = assert!(CORSGATE_MAX_HEADERS == HeaderName::ALL.len());
+const _: () = assert!(CORSGATE_MAX_VARY == corsgate::limits::MAX_VARY_TOKENS);
 const _: () = assert!(CORSGATE_REFLECTED_HEADERS_CAP == corsgate::limits::REFLECTED_HEADERS_CAP);
 
 /// Text corsgate hands out: UTF-8 (header names, values and `Vary` tokens
