@@ -1,0 +1,301 @@
+'use strict';
+// Express / Connect middleware: `require('corsgate/express')(options)`.
+//
+// Takes the `cors` package's options (origin, methods, allowedHeaders,
+// exposedHeaders, credentials, maxAge, preflightContinue,
+// optionsSuccessStatus) and corsgate's own (SPEC §2 keys in camelCase,
+// originPredicate), or a Policy. Every path ends in one Policy; RegExp and
+// function origins become its dynamic-origin predicate, run in JS only when
+// core asks. Uses only res.setHeader/getHeader/removeHeader/getHeaderNames,
+// res.statusCode and res.end(), so it also works on a plain `http` server.
+
+const { Policy } = require('./lib/engine.js');
+const { internal } = require('./lib/engine.js');
+
+const { C, ASKED_ANY, kEngine, decideNative, argFlags, kShape, kAsked, kPredicate, kText, valueOf, isOwnedHeader, mergeVary } =
+  internal;
+const { SLOW, SHAPE_MASK, ASKED, FLAG_PREDICATE_YES } = C;
+
+/** The `cors` package's default methods, so the adapter is a drop-in. */
+const CORS_DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
+
+/** `cors` option names that have a corsgate spelling. */
+const RENAMED = {
+  allowedHeaders: 'requestHeaders',
+  headers: 'requestHeaders',
+  exposedHeaders: 'exposeHeaders',
+  optionsSuccessStatus: 'preflightStatus',
+};
+
+/** "a, b" -> ["a", "b"], as `cors` accepts comma-separated strings. */
+function list(value) {
+  if (typeof value !== 'string') return value;
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function regexpPredicate(patterns) {
+  return (origin) =>
+    patterns.some((re) => {
+      re.lastIndex = 0;
+      return re.test(origin);
+    });
+}
+
+/**
+ * Wraps a `cors`-style `origin(requestOrigin, callback)` into a predicate
+ * returning a boolean, or a Promise when the callback comes later. The
+ * callback's value may be a boolean, a string, a RegExp or an array of
+ * those, as with `cors`; an error counts as "no" (SPEC §3).
+ */
+function callbackPredicate(fn) {
+  const allows = (origin, value) => {
+    if (Array.isArray(value)) return value.some((v) => allows(origin, v));
+    if (value instanceof RegExp) {
+      value.lastIndex = 0;
+      return value.test(origin);
+    }
+    if (typeof value === 'string') return value === origin || value === '*';
+    return value === true;
+  };
+  return (origin) => {
+    let sync = true;
+    let answer;
+    let resolveLater;
+    const done = (err, value) => {
+      const yes = !err && allows(origin, value);
+      if (sync) answer = yes;
+      else if (resolveLater) resolveLater(yes);
+      resolveLater = undefined;
+    };
+    fn(origin, done);
+    sync = false;
+    if (answer !== undefined) return answer;
+    return new Promise((resolve) => {
+      resolveLater = resolve;
+    });
+  };
+}
+
+/**
+ * Translates adapter options into a Policy plus the adapter's own settings.
+ * Returns null when CORS is disabled (`origin: false`).
+ */
+function compile(options) {
+  if (options instanceof Policy) {
+    return { policy: options, predicate: options[kPredicate], preflightContinue: false };
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError('corsgate/express(options) takes an options object or a Policy');
+  }
+  const { origin, preflightContinue = false, policy, originPredicate, ...rest } = options;
+  if (typeof preflightContinue !== 'boolean') throw new TypeError('preflightContinue must be a boolean');
+  if (policy !== undefined) {
+    if (!(policy instanceof Policy)) throw new TypeError('policy must be a corsgate Policy');
+    const extra = Object.keys(rest).concat(origin !== undefined ? ['origin'] : []);
+    if (extra.length > 0 || originPredicate !== undefined) {
+      throw new TypeError(`give either a policy or policy options, not both (got ${extra.join(', ')})`);
+    }
+    return { policy, predicate: policy[kPredicate], preflightContinue };
+  }
+  if (origin === false) return null;
+
+  const settings = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined) continue;
+    const to = RENAMED[key] || key;
+    if (settings[to] !== undefined) {
+      throw new TypeError(`\`${key}\` repeats another option that sets \`${to}\`; give one`);
+    }
+    settings[to] = value;
+  }
+  for (const key of ['methods', 'requestHeaders', 'exposeHeaders']) {
+    if (settings[key] !== undefined) settings[key] = list(settings[key]);
+  }
+  if (settings.methods === undefined) settings.methods = CORS_DEFAULT_METHODS;
+  if (typeof settings.maxAge === 'string' && /^\d+$/.test(settings.maxAge)) {
+    settings.maxAge = Number(settings.maxAge);
+  }
+
+  let predicate = originPredicate;
+  let mode;
+  if (predicate !== undefined && typeof predicate !== 'function') {
+    throw new TypeError('originPredicate must be a function (origin) => boolean | Promise<boolean>');
+  }
+  if (origin !== undefined) {
+    if (settings.origins !== undefined) throw new TypeError('give `origin` (cors) or `origins` (corsgate), not both');
+    if (predicate !== undefined && (origin === true || typeof origin === 'function' || origin instanceof RegExp)) {
+      throw new TypeError('give a function or RegExp `origin` or an `originPredicate`, not both');
+    }
+    const items = Array.isArray(origin) ? origin : [origin];
+    if (origin === true) {
+      settings.origins = [];
+      mode = C.PREDICATE_ALWAYS;
+    } else if (typeof origin === 'function') {
+      settings.origins = [];
+      predicate = callbackPredicate(origin);
+    } else {
+      const patterns = items.filter((o) => o instanceof RegExp);
+      settings.origins = items.filter((o) => !(o instanceof RegExp));
+      if (patterns.length > 0) {
+        if (predicate !== undefined) throw new TypeError('give RegExp origins or an `originPredicate`, not both');
+        predicate = regexpPredicate(patterns);
+      }
+    }
+  } else if (settings.origins === undefined && predicate === undefined) {
+    settings.origins = ['*'];
+  }
+  if (mode === undefined) mode = predicate ? C.PREDICATE_JS : C.PREDICATE_NONE;
+  const built = new Policy(kText, { source: C.SOURCE_OPTIONS, input: settings, predicate: undefined, mode });
+  return { policy: built, predicate, preflightContinue };
+}
+
+/** Removes the CORS headers set before that `keep` (lowercase names) does not replace. */
+function removeOwned(res, keep) {
+  if (typeof res.getHeaderNames !== 'function' || typeof res.removeHeader !== 'function') return;
+  const existing = res.getHeaderNames();
+  for (let i = 0; i < existing.length; i++) {
+    const name = existing[i].toLowerCase();
+    if (!keep.has(name) && isOwnedHeader(name)) res.removeHeader(name);
+  }
+}
+
+/**
+ * Writes a decision's headers (SPEC §5): replaces same-named ones, removes
+ * other headers corsgate owns that were set before, merges Vary.
+ */
+function applyShape(res, shape, origin, requestMethod, requestHeaders) {
+  removeOwned(res, shape.lowerNames);
+  const names = shape.names;
+  for (let i = 0; i < names.length; i++) {
+    res.setHeader(names[i], valueOf(shape, i, origin, requestMethod, requestHeaders));
+  }
+  if (shape.varyHeader !== '') mergeVary(res, shape.vary, shape.varyHeader);
+}
+
+function headerValue(value) {
+  // Node gives strings; anything else (a hand-built req) goes the general way.
+  return value === undefined || typeof value === 'string';
+}
+
+/**
+ * Builds the middleware. `options` may also be a function `(req, cb)` that
+ * calls back with per-request options, as with `cors`; each distinct options
+ * object is compiled once.
+ */
+function corsgate(options = {}) {
+  if (typeof options === 'function') return delegated(options);
+  const compiled = compile(options);
+  if (compiled === null) {
+    return function corsgateDisabled(req, res, next) {
+      next();
+    };
+  }
+  return middleware(compiled);
+}
+
+function middleware({ policy, predicate, preflightContinue }) {
+  const engine = policy[kEngine];
+  // The policy's shapes, looked up here without a method call.
+  const shapes = new Map();
+  function finish(req, res, next, id, flags, o, m, h, p) {
+    let shape = shapes.get(id & SHAPE_MASK);
+    if (shape === undefined || id & SLOW) {
+      shape = policy[kShape](id, req.method, o, m, h, p, flags);
+      if ((id & SLOW) === 0) shapes.set(id & SHAPE_MASK, shape);
+    }
+    applyShape(res, shape, o, m, h);
+    if (!shape.preflight || (shape.allowed && preflightContinue)) {
+      next();
+      return;
+    }
+    res.statusCode = shape.status;
+    res.setHeader('Content-Length', '0');
+    res.end();
+  }
+
+  return function corsgateMiddleware(req, res, next) {
+    const headers = req.headers;
+    const o = headers.origin;
+    const m = headers['access-control-request-method'];
+    const h = headers['access-control-request-headers'];
+    const p = headers['access-control-request-private-network'];
+    const method = req.method;
+    if (!(headerValue(o) && headerValue(m) && headerValue(h) && headerValue(p)) || typeof method !== 'string') {
+      // A hand-built request with arrays or odd types: the general path.
+      const d = policy.decide({ method: String(method), headers });
+      return finishDecision(req, res, next, d, preflightContinue);
+    }
+    const codes = argFlags(method, o, m, h, p);
+    const id = decideNative(engine, method, o, m, h, p, codes);
+    if ((id & ASKED_ANY) === 0 || predicate === undefined) {
+      finish(req, res, next, id, 0, o, m, h, p);
+      return;
+    }
+    const asked = id & ASKED ? o : policy[kAsked](method, o, m, h, p);
+    let answer;
+    try {
+      answer = predicate(asked);
+    } catch {
+      answer = false;
+    }
+    const resume = (yes) => {
+      if (yes === true) {
+        const flags = FLAG_PREDICATE_YES;
+        finish(req, res, next, decideNative(engine, method, o, m, h, p, flags | codes), flags, o, m, h, p);
+      } else {
+        finish(req, res, next, id, 0, o, m, h, p);
+      }
+    };
+    if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') {
+      answer.then(resume, () => resume(false)).catch(next);
+    } else {
+      resume(answer);
+    }
+  };
+}
+
+/** Applies a public Decision (the general path). */
+function finishDecision(req, res, next, decision, preflightContinue) {
+  removeOwned(res, new Set(decision.headers.map(([n]) => n.toLowerCase())));
+  for (const [name, value] of decision.headers) res.setHeader(name, value);
+  if (decision.vary.length > 0) mergeVary(res, decision.vary);
+  if (decision.kind !== 'preflight' || (decision.allowed && preflightContinue)) {
+    next();
+    return;
+  }
+  res.statusCode = decision.status;
+  res.setHeader('Content-Length', '0');
+  res.end();
+}
+
+function delegated(delegate) {
+  const cache = new WeakMap();
+  return function corsgateDelegated(req, res, next) {
+    delegate(req, (err, options) => {
+      if (err) {
+        next(err);
+        return;
+      }
+      let handler;
+      try {
+        const key = options === undefined ? delegated : options;
+        handler = cache.get(key);
+        if (handler === undefined) {
+          handler = corsgate(options === undefined ? {} : options);
+          cache.set(key, handler);
+        }
+      } catch (e) {
+        next(e);
+        return;
+      }
+      handler(req, res, next);
+    });
+  };
+}
+
+module.exports = corsgate;
+module.exports.default = corsgate;
+module.exports.corsgate = corsgate;

@@ -1,0 +1,545 @@
+'use strict';
+// The JS half of the binding. It moves strings to the native engine and
+// copies its answers out; every CORS rule lives in core (see src/lib.rs for
+// why the crossing looks the way it does).
+//
+// Hot path: `native.decide(engine, method, origin, acrm, acrh, acrpn, flags)` returns
+// a shape id. A shape is the decision minus the request strings it echoes;
+// it is fetched once per policy through `native.full` and cached here, so a
+// decision costs one crossing, four short strings in and one integer out.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const native = require('./native.js');
+
+// Constants from the addon, copied into bindings: the object napi builds is
+// in dictionary mode, too slow to read on the hot path.
+const {
+  SOURCE_OPTIONS,
+  SOURCE_JSON,
+  SOURCE_TOML,
+  PREDICATE_NONE,
+  PREDICATE_JS,
+  PREDICATE_ALWAYS,
+  FLAG_PREDICATE_YES,
+  SLOW,
+  ASKED,
+  ASKED_OTHER,
+  SHAPE_MASK,
+  SOURCE_CONSTANT,
+  SOURCE_ORIGIN,
+  SOURCE_METHOD,
+  SOURCE_LITERAL,
+  METHOD_SHIFT,
+  REQUEST_METHOD_SHIFT,
+  GIVEN_SHIFT,
+  METHODS,
+  REQUEST_HEADER_NAMES,
+  VERSION,
+} = native.constants();
+const [ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, PRIVATE_NETWORK] = REQUEST_HEADER_NAMES;
+const ASKED_ANY = ASKED | ASKED_OTHER;
+
+/** The code native.decide accepts for a method string (index in METHODS + 1), or 0. */
+function methodCode(method) {
+  // A switch, not a lookup object: no prototype can add entries to it.
+  switch (method) {
+    case 'GET':
+      return 1;
+    case 'HEAD':
+      return 2;
+    case 'POST':
+      return 3;
+    case 'PUT':
+      return 4;
+    case 'DELETE':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+    case 'PATCH':
+      return 7;
+    default:
+      return 0;
+  }
+}
+if (METHODS.some((m, i) => methodCode(m) !== i + 1) || methodCode('') !== 0) {
+  throw new Error('corsgate: lib/engine.js and the addon disagree on method codes; rebuild the package');
+}
+
+const GIVEN_ORIGIN = 1 << GIVEN_SHIFT;
+const GIVEN_REQUEST_METHOD = 2 << GIVEN_SHIFT;
+const GIVEN_REQUEST_HEADERS = 4 << GIVEN_SHIFT;
+const GIVEN_PRIVATE_NETWORK = 8 << GIVEN_SHIFT;
+
+/**
+ * The transport bits of `flags` for native.decide: which values are given
+ * (absent ones are not read) and the method and ACRM as codes when they are
+ * one of the strings in METHODS (a code is cheaper to pass than a string).
+ */
+function argFlags(method, origin, requestMethod, requestHeaders, privateNetwork) {
+  let flags = methodCode(method) << METHOD_SHIFT;
+  if (origin !== undefined) flags |= GIVEN_ORIGIN;
+  if (requestMethod !== undefined) {
+    flags |= GIVEN_REQUEST_METHOD | (methodCode(requestMethod) << REQUEST_METHOD_SHIFT);
+  }
+  if (requestHeaders !== undefined) flags |= GIVEN_REQUEST_HEADERS;
+  if (privateNetwork !== undefined) flags |= GIVEN_PRIVATE_NETWORK;
+  return flags;
+}
+
+const kEngine = Symbol('corsgate.engine');
+const kShape = Symbol('corsgate.shape');
+const kAsked = Symbol('corsgate.asked');
+const kPredicate = Symbol('corsgate.predicate');
+const kInternal = Symbol('corsgate.internal');
+
+/** A policy that does not build: `errors` lists every problem (SPEC §4). */
+class PolicyError extends Error {
+  constructor(errors) {
+    const lines = errors.map((e) => `  [${e.code}] ${e.message} (fix: ${e.fix})`);
+    const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
+    super(`invalid CORS policy, ${count}:\n${lines.join('\n')}`);
+    this.name = 'PolicyError';
+    this.errors = errors;
+  }
+}
+
+function checkPredicate(predicate) {
+  if (predicate !== undefined && typeof predicate !== 'function') {
+    throw new TypeError('originPredicate must be a function (origin: string) => boolean');
+  }
+  return predicate;
+}
+
+/** Calls a user predicate once; anything but `true`, or a throw, is "no" (SPEC §3). */
+function askPredicate(predicate, origin) {
+  try {
+    return predicate(origin) === true;
+  } catch {
+    return false;
+  }
+}
+
+// The four CORS request values found by `collect`: undefined, a string, or
+// an array of strings when the header came on several lines.
+const found = [undefined, undefined, undefined, undefined];
+
+function fieldIndex(name) {
+  // Dispatch on length first, as core does: most names are skipped at once.
+  switch (name.length) {
+    case 6:
+      return name === ORIGIN || name.toLowerCase() === ORIGIN ? 0 : -1;
+    case 29:
+      return name === REQUEST_METHOD || name.toLowerCase() === REQUEST_METHOD ? 1 : -1;
+    case 30:
+      return name === REQUEST_HEADERS || name.toLowerCase() === REQUEST_HEADERS ? 2 : -1;
+    case 38:
+      return name === PRIVATE_NETWORK || name.toLowerCase() === PRIVATE_NETWORK ? 3 : -1;
+    default:
+      return -1;
+  }
+}
+
+function addLine(i, value) {
+  if (typeof value !== 'string') {
+    throw new TypeError(`header ${REQUEST_HEADER_NAMES[i]}: values must be strings, got ${typeName(value)}`);
+  }
+  const prev = found[i];
+  if (prev === undefined) found[i] = value;
+  else if (typeof prev === 'string') found[i] = [prev, value];
+  else prev.push(value);
+}
+
+function addValue(i, value) {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const line of value) addLine(i, line);
+  } else {
+    addLine(i, value);
+  }
+}
+
+function typeName(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * Reads the CORS request values from `headers`: Node's `req.headers` (or any
+ * plain object of name -> string | string[]), `req.rawHeaders`
+ * ([name, value, ...]), `[name, value]` pairs, or a Map/Headers.
+ */
+function collect(headers) {
+  found[0] = found[1] = found[2] = found[3] = undefined;
+  if (headers === undefined || headers === null) return;
+  if (typeof headers !== 'object') {
+    throw new TypeError(`request.headers must be an object or an array, got ${typeName(headers)}`);
+  }
+  if (Array.isArray(headers)) {
+    if (headers.length === 0) return;
+    if (typeof headers[0] === 'string') {
+      if (headers.length % 2 !== 0) {
+        throw new TypeError('raw headers must alternate names and values');
+      }
+      for (let j = 0; j < headers.length; j += 2) {
+        const name = headers[j];
+        if (typeof name !== 'string') throw new TypeError(`header names must be strings, got ${typeName(name)}`);
+        const i = fieldIndex(name);
+        if (i >= 0) addLine(i, headers[j + 1]);
+      }
+      return;
+    }
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+        throw new TypeError('header pairs must be [name: string, value: string] arrays');
+      }
+      const i = fieldIndex(pair[0]);
+      if (i >= 0) addLine(i, pair[1]);
+    }
+    return;
+  }
+  if (typeof headers[Symbol.iterator] === 'function') {
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string') {
+        throw new TypeError('iterable headers must yield [name, value] pairs');
+      }
+      const i = fieldIndex(pair[0]);
+      if (i >= 0) addValue(i, pair[1]);
+    }
+    return;
+  }
+  for (const name in headers) {
+    const i = fieldIndex(name);
+    if (i >= 0) addValue(i, headers[name]);
+  }
+}
+
+/** Flat [name, value, ...] lines for `native.full` / `native.explain`. */
+function linesOf(origin, requestMethod, requestHeaders, privateNetwork) {
+  const lines = [];
+  const values = [origin, requestMethod, requestHeaders, privateNetwork];
+  for (let i = 0; i < 4; i++) {
+    const v = values[i];
+    if (v === undefined) continue;
+    if (typeof v === 'string') lines.push(REQUEST_HEADER_NAMES[i], v);
+    else for (const line of v) lines.push(REQUEST_HEADER_NAMES[i], line);
+  }
+  return lines;
+}
+
+/**
+ * A shape from a `native.full` result. `sources[i]` says where header i's
+ * value comes from: SOURCE_CONSTANT (`values[i]`), SOURCE_ORIGIN,
+ * SOURCE_METHOD or SOURCE_HEADERS (the request string as the caller gave it).
+ */
+function makeShape(full, cacheable) {
+  const n = full.names.length;
+  const names = full.names;
+  const values = new Array(n);
+  const sources = new Array(n);
+  let dynamic = false;
+  for (let i = 0; i < n; i++) {
+    let s = full.sources[i];
+    if (!cacheable || s === SOURCE_LITERAL) s = SOURCE_CONSTANT;
+    sources[i] = s;
+    values[i] = s === SOURCE_CONSTANT ? full.values[i] : null;
+    if (s !== SOURCE_CONSTANT) dynamic = true;
+  }
+  const vary = Object.freeze(full.vary.slice());
+  const varyHeader = vary.length === 0 ? '' : native.mergeVary([], vary);
+  return {
+    kind: full.kind,
+    preflight: full.kind === 'preflight',
+    allowed: full.allowed,
+    status: full.status,
+    reason: full.reason,
+    vary,
+    // The Vary value to set on a response that has none (core's merge of no lines).
+    varyHeader,
+    names,
+    lowerNames: new Set(names.map((x) => x.toLowerCase())),
+    values,
+    sources,
+    // Shared by every decision of this shape when nothing is echoed.
+    headers: dynamic ? null : Object.freeze(names.map((x, i) => Object.freeze([x, values[i]]))),
+  };
+}
+
+/** The value of header `i` of `shape` for a request's strings. */
+function valueOf(shape, i, origin, requestMethod, requestHeaders) {
+  switch (shape.sources[i]) {
+    case SOURCE_CONSTANT:
+      return shape.values[i];
+    case SOURCE_ORIGIN:
+      return origin;
+    case SOURCE_METHOD:
+      return requestMethod;
+    default:
+      return requestHeaders;
+  }
+}
+
+// Core's rule for which response headers corsgate owns, cached per name
+// (names come from the application, so the cache stays small; it is capped anyway).
+const ownedHeaders = new Map();
+
+/** Whether corsgate replaces or removes an application's header `name` (SPEC §5). */
+function isOwnedHeader(name) {
+  let owned = ownedHeaders.get(name);
+  if (owned === undefined) {
+    owned = native.isCorsResponseHeader(name);
+    if (ownedHeaders.size < 4096) ownedHeaders.set(name, owned);
+  }
+  return owned;
+}
+
+/**
+ * Merges `tokens` into a response's Vary (SPEC §5) with core's rule: appends
+ * the missing ones, never overwrites, leaves `Vary: *` alone.
+ */
+function mergeVary(res, tokens, varyHeader = native.mergeVary([], tokens)) {
+  const current = res.getHeader('Vary');
+  if (current === undefined || current === null) {
+    res.setHeader('Vary', varyHeader);
+    return;
+  }
+  const lines = Array.isArray(current) ? current.map(String) : [String(current)];
+  const last = native.mergeVary(lines, tokens);
+  if (last === null) return;
+  if (Array.isArray(current) && current.length > 0) {
+    const merged = current.slice();
+    merged[merged.length - 1] = last;
+    res.setHeader('Vary', merged);
+  } else {
+    res.setHeader('Vary', last);
+  }
+}
+
+/** One decision (SPEC §5). `headers` may be shared: treat it as read-only. */
+class Decision {
+  #policy;
+  #method;
+  #fields;
+  #flags;
+
+  constructor(shape, headers, policy, method, fields, flags) {
+    this.kind = shape.kind;
+    this.allowed = shape.allowed;
+    this.status = shape.status;
+    this.headers = headers;
+    this.vary = shape.vary;
+    this.reason = shape.reason;
+    this.#policy = policy;
+    this.#method = method;
+    this.#fields = fields;
+    this.#flags = flags;
+  }
+
+  /**
+   * Why a refused request was refused, what the browser console says and the
+   * policy change that would allow it (SPEC §7); `null` when it was allowed
+   * or is not a CORS request. `url` is quoted in the console messages.
+   */
+  explain(url = '') {
+    if (typeof url !== 'string') throw new TypeError('url must be a string');
+    const f = this.#fields;
+    return this.#policy[kInternal].explain(this.#method, linesOf(f[0], f[1], f[2], f[3]), this.#flags, url);
+  }
+}
+
+const kText = Symbol('corsgate.text');
+
+/** A validated CORS policy (SPEC §2). Immutable; build once, decide per request. */
+class Policy {
+  #native;
+  #predicate;
+  #shapes = new Map();
+
+  /**
+   * @param options SPEC §2 keys in camelCase, plus `originPredicate`.
+   */
+  constructor(options, ...internal) {
+    let source;
+    let input;
+    let predicate;
+    let mode;
+    if (options === kText) {
+      ({ source, input, predicate, mode } = internal[0]);
+    } else {
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw new TypeError(
+          'new Policy(options) takes an object of SPEC keys in camelCase; use Policy.fromJson, fromToml or fromFile for text',
+        );
+      }
+      const { originPredicate, ...rest } = options;
+      source = SOURCE_OPTIONS;
+      input = rest;
+      predicate = checkPredicate(originPredicate);
+    }
+    if (mode === undefined) mode = predicate ? PREDICATE_JS : PREDICATE_NONE;
+    const compiled = native.compile(source, input, mode);
+    const problems = native.problems(compiled);
+    if (problems !== null) throw new PolicyError(problems);
+    this.#native = compiled;
+    this.#predicate = predicate;
+  }
+
+  /** Parses and validates a JSON policy. */
+  static fromJson(text, options = {}) {
+    return Policy.#fromText(SOURCE_JSON, text, options);
+  }
+
+  /** Parses and validates a TOML policy. */
+  static fromToml(text, options = {}) {
+    return Policy.#fromText(SOURCE_TOML, text, options);
+  }
+
+  /** Reads a `.json` or `.toml` policy file (other names: JSON when it starts with `{`). */
+  static fromFile(file, options = {}) {
+    const text = fs.readFileSync(file, 'utf8');
+    const ext = path.extname(String(file)).toLowerCase();
+    const json = ext === '.json' || (ext !== '.toml' && text.trimStart().startsWith('{'));
+    return Policy.#fromText(json ? SOURCE_JSON : SOURCE_TOML, text, options);
+  }
+
+  static #fromText(source, text, options) {
+    if (typeof text !== 'string') throw new TypeError('the policy text must be a string');
+    const predicate = checkPredicate(options && options.originPredicate);
+    return new Policy(kText, { source, input: text, predicate });
+  }
+
+  /**
+   * Decides the CORS response for a request: `{ method, headers }`, headers
+   * as Node's `req.headers`, `req.rawHeaders`, `[name, value]` pairs or a Map.
+   */
+  decide(request) {
+    if (request === null || typeof request !== 'object') {
+      throw new TypeError('decide(request) takes { method, headers }');
+    }
+    const method = request.method;
+    if (typeof method !== 'string') throw new TypeError(`request.method must be a string, got ${typeName(method)}`);
+    collect(request.headers);
+    const o = found[0];
+    const m = found[1];
+    const h = found[2];
+    const p = found[3];
+    const fields = [o, m, h, p];
+    if (
+      (o === undefined || typeof o === 'string') &&
+      (m === undefined || typeof m === 'string') &&
+      (h === undefined || typeof h === 'string') &&
+      (p === undefined || typeof p === 'string')
+    ) {
+      let flags = 0;
+      const codes = argFlags(method, o, m, h, p);
+      let id = native.decide(this.#native, method, o, m, h, p, codes);
+      if (id & ASKED_ANY && this.#predicate !== undefined) {
+        const asked = id & ASKED ? o : this[kAsked](method, o, m, h, p);
+        if (askPredicate(this.#predicate, asked)) {
+          flags = FLAG_PREDICATE_YES;
+          id = native.decide(this.#native, method, o, m, h, p, flags | codes);
+        }
+      }
+      const shape = this[kShape](id, method, o, m, h, p, flags);
+      let headers = shape.headers;
+      if (headers === null) {
+        headers = new Array(shape.names.length);
+        for (let i = 0; i < headers.length; i++) {
+          headers[i] = [shape.names[i], valueOf(shape, i, o, m, h)];
+        }
+      }
+      return new Decision(shape, headers, this, method, fields, flags);
+    }
+    // Repeated lines: core reads them all.
+    const lines = linesOf(o, m, h, p);
+    let flags = 0;
+    let full = native.full(this.#native, method, lines, 0);
+    if (full.asked !== null && this.#predicate !== undefined && askPredicate(this.#predicate, full.asked)) {
+      flags = FLAG_PREDICATE_YES;
+      full = native.full(this.#native, method, lines, flags);
+    }
+    const shape = makeShape(full, false);
+    return new Decision(shape, shape.headers, this, method, fields, flags);
+  }
+
+  /** Legal but risky choices (SPEC §7): `[{ code, value, message, fix }]`. */
+  lint() {
+    return native.lint(this.#native);
+  }
+
+  /** The policy as SPEC §2 data (snake_case keys, defaults included). */
+  toJSON() {
+    return JSON.parse(native.toJson(this.#native));
+  }
+
+  // Internals shared with the Express adapter (not part of the API).
+
+  /** The native engine, for callers that pass `native.decide` one-line values (strings or undefined). */
+  get [kEngine]() {
+    return this.#native;
+  }
+
+  /** The shape for `id`, fetched once per policy unless it holds request fragments. */
+  [kShape](id, method, origin, requestMethod, requestHeaders, privateNetwork, flags) {
+    if (id & SLOW) {
+      const lines = linesOf(origin, requestMethod, requestHeaders, privateNetwork);
+      return makeShape(native.full(this.#native, method, lines, flags), false);
+    }
+    const key = id & SHAPE_MASK;
+    let shape = this.#shapes.get(key);
+    if (shape === undefined) {
+      const lines = linesOf(origin, requestMethod, requestHeaders, privateNetwork);
+      shape = makeShape(native.full(this.#native, method, lines, flags), true);
+      this.#shapes.set(key, shape);
+    }
+    return shape;
+  }
+
+  /** What core asked the predicate about, when it is not the Origin string as given. */
+  [kAsked](method, origin, requestMethod, requestHeaders, privateNetwork) {
+    const lines = linesOf(origin, requestMethod, requestHeaders, privateNetwork);
+    return native.full(this.#native, method, lines, 0).asked;
+  }
+
+  get [kPredicate]() {
+    return this.#predicate;
+  }
+
+  get [kInternal]() {
+    const n = this.#native;
+    return { explain: (method, lines, flags, url) => native.explain(n, method, lines, flags, url) };
+  }
+}
+
+module.exports = {
+  Policy,
+  PolicyError,
+  Decision,
+  VERSION: VERSION,
+  // For the Express adapter.
+  internal: {
+    C: {
+      SOURCE_OPTIONS,
+      PREDICATE_NONE,
+      PREDICATE_JS,
+      PREDICATE_ALWAYS,
+      FLAG_PREDICATE_YES,
+      SLOW,
+      ASKED,
+      SHAPE_MASK,
+    },
+    ASKED_ANY,
+    kEngine,
+    decideNative: native.decide,
+    argFlags,
+    kShape,
+    kAsked,
+    kPredicate,
+    kText,
+    valueOf,
+    askPredicate,
+    isOwnedHeader,
+    mergeVary,
+  },
+};

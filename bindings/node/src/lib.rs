@@ -1,0 +1,873 @@
+//! The Node.js addon behind the `corsgate` npm package: a thin edge over the
+//! core engine. It holds no CORS rule; `lib/engine.js` only moves strings.
+//!
+//! ## The crossing
+//!
+//! One N-API call costs ~30 ns, but napi-rs's `String` arguments cost ~150 ns
+//! each (a length query, a heap copy) and building a result object ~1.5 µs.
+//! So the hot path ([`decide`]) takes the method and the four
+//! CORS request values as raw `napi_value`s, copies them into reused scratch
+//! buffers with one `napi_get_value_string_utf16` call each, and returns one
+//! `i32`: a *shape* id. A shape (kind, allowed, reason, which headers are
+//! present, which values echo a request string) maps to one fixed set of
+//! headers for a given policy, so `lib/engine.js` fetches it once through
+//! [`full`] and caches it; echoed values are the caller's own
+//! JS strings. Everything rare (values that had to be trimmed or rebuilt,
+//! repeated header lines, a predicate's argument) goes through `full`.
+//!
+//! ## The dynamic-origin predicate
+//!
+//! Core decides *when* a predicate is asked (SPEC §3). The JS function cannot
+//! be called from inside [`Policy::decide`] (a `napi_ref` is neither `Send`
+//! nor `Sync`), so the policy gets a native predicate that consults
+//! [`PREDICATE`]: on a first pass it records the origin core asked about and
+//! answers no; `lib/engine.js` then calls the JS function, once, and only if it
+//! said yes decides again with the answer "yes".
+#![deny(unsafe_op_in_unsafe_fn)]
+
+use std::cell::{Cell, RefCell};
+use std::ops::Range;
+use std::sync::Arc;
+
+use corsgate::{
+    Decision, HeaderName, Kind, Policy, PolicyBuilder, PolicyConfig, PrivateNetworkConfig, Problem,
+    Reason, Request,
+};
+use napi::bindgen_prelude::External;
+use napi::{sys, Env, JsObject, JsUnknown, NapiRaw, Result, ValueType};
+use napi_derive::napi;
+use serde_json::{Map, Value};
+
+/// Where a policy comes from: `source` argument of [`compile`].
+const SOURCE_OPTIONS: u32 = 0;
+const SOURCE_JSON: u32 = 1;
+const SOURCE_TOML: u32 = 2;
+
+/// The origin predicate: none, a JS function (asked through `lib/engine.js`), or
+/// "yes" for every origin core asks about (the `cors` package's `origin: true`).
+const PREDICATE_NONE: u32 = 0;
+const PREDICATE_JS: u32 = 1;
+const PREDICATE_ALWAYS: u32 = 2;
+
+/// `flags` of a decision: the JS predicate already answered yes.
+const FLAG_PREDICATE_YES: u32 = 1;
+/// `flags` bits 4..8: the method as a code into [`METHODS`] (0: the string argument).
+const METHOD_SHIFT: u32 = 4;
+/// `flags` bits 8..12: the ACRM value as a code into [`METHODS`] (0: the string argument).
+const REQUEST_METHOD_SHIFT: u32 = 8;
+/// `flags` bits 12..16: which of Origin, ACRM, ACRH, ACRPN were given as
+/// strings; the others are not read at all.
+const GIVEN_SHIFT: u32 = 12;
+/// Method strings `lib/engine.js` may send as a code (index + 1) instead of
+/// a string: reading a JS string is most of the cost of a crossing. A code
+/// stands for exactly these bytes; it is transport, not interpretation.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
+
+// Bits of a shape id (the `i32` that `decide` returns).
+const KIND_SHIFT: u32 = 0; // 2 bits: Kind index
+const ALLOWED_BIT: i32 = 1 << 2;
+const REASON_SHIFT: u32 = 3; // 3 bits: 0 = none, else Reason index + 1
+const PRESENT_SHIFT: u32 = 6; // 9 bits: which HeaderName::ALL are set
+const ECHO_ORIGIN: i32 = 1 << 15; // Allow-Origin is the Origin string as given
+const ECHO_METHOD: i32 = 1 << 16; // Allow-Methods is the ACRM string as given
+const ECHO_HEADERS: i32 = 1 << 17; // Allow-Headers is the ACRH string as given
+/// Some value is neither a policy constant nor a whole request string.
+const SLOW: i32 = 1 << 18;
+/// The predicate was asked about the Origin string as given.
+const ASKED: i32 = 1 << 19;
+/// The predicate was asked about another string (the trimmed Origin).
+const ASKED_OTHER: i32 = 1 << 20;
+
+/// Where a header value in a shape comes from (`sources` in a full result).
+const SOURCE_CONSTANT: u32 = 0;
+const SOURCE_ORIGIN: u32 = 1;
+const SOURCE_METHOD: u32 = 2;
+const SOURCE_HEADERS: u32 = 3;
+/// Part of a request string (trimmed or rebuilt): only valid for this request.
+const SOURCE_LITERAL: u32 = 4;
+
+/// The four request header names core reads, lowercase (SPEC §1), for
+/// `lib/engine.js` to pick them out of a header list. Core matches names itself
+/// whenever lines are passed whole (`full`, `explain`).
+const REQUEST_HEADER_NAMES: [&str; 4] = [
+    "origin",
+    "access-control-request-method",
+    "access-control-request-headers",
+    "access-control-request-private-network",
+];
+
+thread_local! {
+    /// The JS predicate's state for the decision running on this thread.
+    static PREDICATE: PredicateState = const {
+        PredicateState { answer_yes: Cell::new(false), asked: Cell::new(false), origin: RefCell::new(String::new()) }
+    };
+}
+
+struct PredicateState {
+    /// The JS function said yes for this request.
+    answer_yes: Cell<bool>,
+    /// Core asked during the last decision.
+    asked: Cell<bool>,
+    /// What core asked about.
+    origin: RefCell<String>,
+}
+
+fn js_predicate(origin: &str) -> bool {
+    PREDICATE.with(|p| {
+        p.asked.set(true);
+        if let Ok(mut o) = p.origin.try_borrow_mut() {
+            o.clear();
+            o.push_str(origin);
+        }
+        p.answer_yes.get()
+    })
+}
+
+/// Prepares [`PREDICATE`] for one decision.
+fn predicate_begin(flags: u32) {
+    PREDICATE.with(|p| {
+        p.answer_yes.set(flags & FLAG_PREDICATE_YES != 0);
+        p.asked.set(false);
+    });
+}
+
+fn predicate_asked() -> bool {
+    PREDICATE.with(|p| p.asked.get())
+}
+
+/// A compiled policy, or the problems that kept it from building; held by
+/// JS as an `External` (a plain function call with an External costs a
+/// fraction of a napi-rs class method call).
+pub struct Engine {
+    policy: Option<Policy>,
+    problems: Vec<Problem>,
+    js_predicate: bool,
+    scratch: RefCell<Scratch>,
+}
+
+impl Engine {
+    fn policy(&self) -> Result<&Policy> {
+        self.policy
+            .as_ref()
+            .ok_or_else(|| napi::Error::from_reason("the policy did not build"))
+    }
+}
+
+/// Builds a policy from JS options (camelCase keys), JSON or TOML text.
+/// Never throws for a bad policy: see [`problems`].
+#[napi]
+pub fn compile(source: u32, input: JsUnknown, predicate: u32) -> Result<External<Engine>> {
+    let builder = match source {
+        SOURCE_OPTIONS => PolicyBuilder::from_value(&options_to_value(input, &[])?),
+        SOURCE_JSON => PolicyBuilder::from_json(&string_arg(input)?),
+        SOURCE_TOML => PolicyBuilder::from_toml(&string_arg(input)?),
+        _ => return Err(napi::Error::from_reason("unknown policy source")),
+    };
+    let builder = match predicate {
+        PREDICATE_NONE => builder,
+        PREDICATE_JS => builder.origin_predicate_arc(Arc::new(js_predicate)),
+        PREDICATE_ALWAYS => builder.origin_predicate(|_| true),
+        _ => return Err(napi::Error::from_reason("unknown predicate kind")),
+    };
+    let (policy, mut problems) = match builder.build() {
+        Ok(p) => (Some(p), Vec::new()),
+        Err(e) => (None, e.problems().to_vec()),
+    };
+    if source == SOURCE_OPTIONS {
+        for p in &mut problems {
+            p.message = camel_keys_in(&p.message);
+            p.fix = camel_keys_in(&p.fix);
+        }
+    }
+    Ok(External::new(Engine {
+        policy,
+        problems,
+        js_predicate: predicate == PREDICATE_JS,
+        scratch: RefCell::new(Scratch::default()),
+    }))
+}
+
+/// Every problem found when building, or `null` when the policy built.
+#[napi]
+pub fn problems(env: Env, engine: External<Engine>) -> Result<Option<JsObject>> {
+    if engine.policy.is_some() {
+        return Ok(None);
+    }
+    findings(
+        &env,
+        engine
+            .problems
+            .iter()
+            .map(|p| (p.code.as_str(), &*p.value, &*p.message, &*p.fix)),
+    )
+    .map(Some)
+}
+
+/// The hot path: decides for the method and the four CORS request values
+/// (each a string, or `undefined` when absent; `lib/engine.js` guarantees it)
+/// and returns a shape id (see the module docs). `flags` carries the
+/// predicate's answer and transport bits: which values are given, and the
+/// method and ACRM as [`METHODS`] codes.
+// Positional on purpose: an object argument would cost a property read each.
+#[allow(clippy::too_many_arguments)]
+#[napi]
+pub fn decide(
+    env: Env,
+    engine: External<Engine>,
+    method: JsUnknown,
+    origin: JsUnknown,
+    request_method: JsUnknown,
+    request_headers: JsUnknown,
+    private_network: JsUnknown,
+    flags: u32,
+) -> Result<i32> {
+    let policy = engine.policy()?;
+    let mut guard = engine.scratch.try_borrow_mut();
+    let mut fresh = Scratch::default();
+    let s = match guard.as_deref_mut() {
+        Ok(s) => s,
+        Err(_) => &mut fresh,
+    };
+    s.bytes.clear();
+    let method_code = (flags >> METHOD_SHIFT) & 0xF;
+    let request_method_code = (flags >> REQUEST_METHOD_SHIFT) & 0xF;
+    let given = |i: u32| flags & (1 << (GIVEN_SHIFT + i)) != 0;
+    let m = match method_code {
+        0 => s.read(&env, &method)?,
+        _ => None,
+    };
+    let o = if given(0) {
+        s.read(&env, &origin)?
+    } else {
+        None
+    };
+    let rm = match request_method_code {
+        0 if given(1) => s.read(&env, &request_method)?,
+        _ => None,
+    };
+    let rh = if given(2) {
+        s.read(&env, &request_headers)?
+    } else {
+        None
+    };
+    let pn = if given(3) {
+        s.read(&env, &private_network)?
+    } else {
+        None
+    };
+    let bytes = &s.bytes[..];
+    let slice = |r: Option<Range<usize>>| r.map(|r| &bytes[r]);
+    let method = coded(method_code).or(slice(m)).unwrap_or_default();
+    let fields = [
+        slice(o),
+        coded(request_method_code).or(slice(rm)),
+        slice(rh),
+        slice(pn),
+    ];
+    let request = Request::from_values(method, fields[0], fields[1], fields[2], fields[3]);
+    if engine.js_predicate {
+        predicate_begin(flags);
+    }
+    let decision = policy.decide(&request);
+    let mut id = shape(&decision, |name, value| {
+        // Only these three can repeat a request value; any other value that
+        // points into the request makes the shape unusable (SLOW).
+        let (field, echo) = match name {
+            HeaderName::AllowOrigin => (fields[0], ECHO_ORIGIN),
+            HeaderName::AllowMethods => (fields[1], ECHO_METHOD),
+            HeaderName::AllowHeaders => (fields[2], ECHO_HEADERS),
+            _ => (None, SLOW),
+        };
+        if field.is_some_and(|f| same_slice(f, value)) {
+            echo
+        } else if within(bytes, value)
+            || in_decision(&decision, value)
+            || fields[1].is_some_and(|f| within(f, value))
+        {
+            SLOW
+        } else {
+            0
+        }
+    });
+    if engine.js_predicate && predicate_asked() {
+        let same = PREDICATE.with(|p| {
+            p.origin
+                .try_borrow()
+                .is_ok_and(|o| fields[0] == Some(o.as_bytes()))
+        });
+        id |= if same { ASKED } else { ASKED_OTHER };
+    }
+    Ok(id)
+}
+
+/// The whole decision as an object, from header lines given as a flat
+/// `[name, value, name, value, ...]` array (repeats allowed): `id`, `kind`,
+/// `allowed`, `status`, `reason`, `vary`, `names`, `values`, `sources` (per
+/// value: 0 constant, 1 Origin, 2 ACRM, 3 ACRH as given, 4 a fragment of
+/// one) and `asked` (what the predicate was asked about, or `null`).
+#[napi]
+pub fn full(
+    env: Env,
+    engine: External<Engine>,
+    method: JsUnknown,
+    lines: JsObject,
+    flags: u32,
+) -> Result<JsObject> {
+    let policy = engine.policy()?;
+    let request = RequestLines::read(&env, &method, &lines)?;
+    if engine.js_predicate {
+        predicate_begin(flags);
+    }
+    let req = request.request();
+    let decision = policy.decide(&req);
+    let asked = (engine.js_predicate && predicate_asked())
+        .then(|| PREDICATE.with(|p| p.origin.borrow().clone()));
+    full_object(&env, &decision, &request, asked)
+}
+
+/// Explains a refusal (SPEC §7) for the same inputs as [`full`]; `null` for
+/// allowed and `not-cors` requests.
+#[napi]
+pub fn explain(
+    env: Env,
+    engine: External<Engine>,
+    method: JsUnknown,
+    lines: JsObject,
+    flags: u32,
+    url: String,
+) -> Result<Option<JsObject>> {
+    let policy = engine.policy()?;
+    let request = RequestLines::read(&env, &method, &lines)?;
+    if engine.js_predicate {
+        predicate_begin(flags);
+    }
+    let req = request.request();
+    let decision = policy.decide(&req);
+    let Some(e) = policy.explain(&req, &decision, &url) else {
+        return Ok(None);
+    };
+    let mut o = env.create_object()?;
+    o.set_named_property("reason", env.create_string(e.reason.as_str())?)?;
+    o.set_named_property("summary", env.create_string(&e.summary)?)?;
+    o.set_named_property("chrome", env.create_string(&e.chrome)?)?;
+    o.set_named_property("firefox", env.create_string(&e.firefox)?)?;
+    o.set_named_property("fix", env.create_string(&e.fix)?)?;
+    Ok(Some(o))
+}
+
+/// Legal but risky choices (SPEC §7): `[{code, value, message, fix}]`.
+#[napi]
+pub fn lint(env: Env, engine: External<Engine>) -> Result<JsObject> {
+    let warnings = engine.policy()?.lint();
+    findings(
+        &env,
+        warnings
+            .iter()
+            .map(|w| (w.code.as_str(), &*w.value, &*w.message, &*w.fix)),
+    )
+}
+
+/// The policy as SPEC §2 JSON text (defaults included).
+#[napi]
+pub fn to_json(engine: External<Engine>) -> Result<String> {
+    Ok(engine.policy()?.config().to_value().to_string())
+}
+
+/// Constants `lib/engine.js` needs to read shape ids.
+#[napi]
+pub fn constants(env: Env) -> Result<JsObject> {
+    let mut o = env.create_object()?;
+    let ints: [(&str, i64); 22] = [
+        ("SOURCE_OPTIONS", SOURCE_OPTIONS.into()),
+        ("SOURCE_JSON", SOURCE_JSON.into()),
+        ("SOURCE_TOML", SOURCE_TOML.into()),
+        ("PREDICATE_NONE", PREDICATE_NONE.into()),
+        ("PREDICATE_JS", PREDICATE_JS.into()),
+        ("PREDICATE_ALWAYS", PREDICATE_ALWAYS.into()),
+        ("FLAG_PREDICATE_YES", FLAG_PREDICATE_YES.into()),
+        ("METHOD_SHIFT", METHOD_SHIFT.into()),
+        ("GIVEN_SHIFT", GIVEN_SHIFT.into()),
+        ("REQUEST_METHOD_SHIFT", REQUEST_METHOD_SHIFT.into()),
+        ("SLOW", SLOW.into()),
+        ("ASKED", ASKED.into()),
+        ("ASKED_OTHER", ASKED_OTHER.into()),
+        ("SHAPE_MASK", (ASKED - 1).into()),
+        ("SOURCE_CONSTANT", SOURCE_CONSTANT.into()),
+        ("SOURCE_ORIGIN", SOURCE_ORIGIN.into()),
+        ("SOURCE_METHOD", SOURCE_METHOD.into()),
+        ("SOURCE_HEADERS", SOURCE_HEADERS.into()),
+        ("SOURCE_LITERAL", SOURCE_LITERAL.into()),
+        ("ECHO_ORIGIN", ECHO_ORIGIN.into()),
+        ("ECHO_METHOD", ECHO_METHOD.into()),
+        ("ECHO_HEADERS", ECHO_HEADERS.into()),
+    ];
+    for (name, value) in ints {
+        o.set_named_property(name, env.create_int64(value)?)?;
+    }
+    let mut names = env.create_array_with_length(REQUEST_HEADER_NAMES.len())?;
+    for (i, n) in REQUEST_HEADER_NAMES.iter().enumerate() {
+        names.set_element(i as u32, env.create_string(n)?)?;
+    }
+    o.set_named_property("REQUEST_HEADER_NAMES", names)?;
+    let mut methods = env.create_array_with_length(METHODS.len())?;
+    for (i, m) in METHODS.iter().enumerate() {
+        methods.set_element(i as u32, env.create_string(m)?)?;
+    }
+    o.set_named_property("METHODS", methods)?;
+    o.set_named_property("VERSION", env.create_string(corsgate::VERSION)?)?;
+    Ok(o)
+}
+
+/// The bytes a method code stands for.
+fn coded(code: u32) -> Option<&'static [u8]> {
+    let i = usize::try_from(code).ok()?.checked_sub(1)?;
+    METHODS.get(i).map(|m| m.as_bytes())
+}
+
+/// The shape id of `decision`; `bits` gives each header's echo bit (the
+/// value is a whole request string), 0 (a policy constant) or [`SLOW`].
+fn shape(decision: &Decision<'_>, bits: impl Fn(HeaderName, &[u8]) -> i32) -> i32 {
+    let kind = match decision.kind() {
+        Kind::NotCors => 0,
+        Kind::Preflight => 1,
+        Kind::Actual => 2,
+    };
+    let reason = decision
+        .reason()
+        .and_then(|r| Reason::ALL.iter().position(|&x| x == r))
+        .map_or(0, |i| i as i32 + 1);
+    let mut id = (kind << KIND_SHIFT) | (reason << REASON_SHIFT);
+    if decision.allowed() {
+        id |= ALLOWED_BIT;
+    }
+    if !decision.allowed() {
+        // A refusal sets no header (SPEC §5).
+        return id;
+    }
+    for (slot, &name) in HeaderName::ALL.iter().enumerate() {
+        let Some(value) = decision.header(name) else {
+            continue;
+        };
+        id |= 1 << (PRESENT_SHIFT + slot as u32);
+        id |= bits(name, value);
+    }
+    id
+}
+
+/// Whether `a` and `b` are the same bytes in memory (not just equal).
+fn same_slice(a: &[u8], b: &[u8]) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
+}
+
+/// Whether `value` points into `decision` itself: a header list core rebuilt
+/// for this request in the decision's inline buffer.
+///
+/// Core's header values point into the policy or static data (constants),
+/// or into the request or the decision (this request only); the last two are
+/// told apart by address so that only constants are cached in JS.
+fn in_decision(decision: &Decision<'_>, value: &[u8]) -> bool {
+    let start = decision as *const Decision<'_> as usize;
+    let p = value.as_ptr() as usize;
+    p >= start && p < start + std::mem::size_of_val(decision)
+}
+
+/// Whether `part` points into `whole`.
+fn within(whole: &[u8], part: &[u8]) -> bool {
+    let start = whole.as_ptr() as usize;
+    let p = part.as_ptr() as usize;
+    p >= start && p <= start + whole.len() && !part.is_empty()
+}
+
+/// Reused buffers for the hot path: the strings read as UTF-16, then as bytes.
+#[derive(Default)]
+struct Scratch {
+    wide: Vec<u16>,
+    bytes: Vec<u8>,
+}
+
+impl Scratch {
+    /// Appends a JS string to `bytes` and returns its range, or `None` for
+    /// `undefined`/`null`. Code units up to U+00FF become that byte, as Node
+    /// decodes header bytes (latin1); any other unit becomes 0xFF, which is
+    /// no more valid in a CORS header than the character it replaces.
+    fn read(&mut self, env: &Env, value: &JsUnknown) -> Result<Option<Range<usize>>> {
+        if self.wide.capacity() < 1024 {
+            self.wide.reserve(1024);
+        }
+        let mut len = read_utf16(env, value, &mut self.wide)?;
+        if len.is_none() {
+            // Not a string: `undefined` for an absent header (lib/engine.js passes nothing else).
+            return Ok(None);
+        }
+        // A full buffer may mean the string was cut: ask its length and read again.
+        if len == Some(self.wide.capacity() - 1) {
+            let mut total = 0usize;
+            // SAFETY: a null buffer asks only for the length, written to `total`.
+            let status = unsafe {
+                sys::napi_get_value_string_utf16(
+                    env.raw(),
+                    value.raw(),
+                    std::ptr::null_mut(),
+                    0,
+                    &mut total,
+                )
+            };
+            check(status)?;
+            if total + 1 > self.wide.capacity() {
+                self.wide.reserve(total + 1);
+                len = read_utf16(env, value, &mut self.wide)?;
+            }
+        }
+        let units = &self.wide[..len.unwrap_or(0)];
+        let start = self.bytes.len();
+        self.bytes.resize(start + units.len(), 0);
+        for (byte, &unit) in self.bytes[start..].iter_mut().zip(units) {
+            *byte = unit.min(0xFF) as u8;
+        }
+        Ok(Some(start..self.bytes.len()))
+    }
+}
+
+/// Reads a JS string into `buf`'s spare capacity (cut to fit); `None` when
+/// the value is not a string.
+fn read_utf16(env: &Env, value: &JsUnknown, buf: &mut Vec<u16>) -> Result<Option<usize>> {
+    buf.clear();
+    let mut len = 0usize;
+    // SAFETY: `buf` has `capacity()` writable u16 slots; N-API writes at most
+    // `capacity() - 1` units plus a NUL and stores the count (without the
+    // NUL) in `len`. `value` is a live handle of this call's scope.
+    let status = unsafe {
+        sys::napi_get_value_string_utf16(
+            env.raw(),
+            value.raw(),
+            buf.as_mut_ptr(),
+            buf.capacity(),
+            &mut len,
+        )
+    };
+    if status == sys::Status::napi_string_expected {
+        return Ok(None);
+    }
+    check(status)?;
+    // SAFETY: N-API initialized the first `len` units (len < capacity).
+    unsafe { buf.set_len(len) };
+    Ok(Some(len))
+}
+
+fn check(status: sys::napi_status) -> Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(
+            napi::Status::from(status),
+            "reading a string failed",
+        ))
+    }
+}
+
+/// A request read from a method and a flat `[name, value, ...]` array.
+struct RequestLines {
+    bytes: Vec<u8>,
+    method: Range<usize>,
+    lines: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl RequestLines {
+    fn read(env: &Env, method: &JsUnknown, lines: &JsObject) -> Result<Self> {
+        let mut s = Scratch::default();
+        let method = s.read(env, method)?.unwrap_or(0..0);
+        let n = lines.get_array_length()?;
+        let mut out = Vec::with_capacity(n as usize / 2);
+        let mut i = 0;
+        while i + 1 < n {
+            let name: JsUnknown = lines.get_element(i)?;
+            let value: JsUnknown = lines.get_element(i + 1)?;
+            if let (Some(name), Some(value)) = (s.read(env, &name)?, s.read(env, &value)?) {
+                out.push((name, value));
+            }
+            i += 2;
+        }
+        Ok(RequestLines {
+            bytes: s.bytes,
+            method,
+            lines: out,
+        })
+    }
+
+    fn request(&self) -> Request<'_> {
+        let b = &self.bytes[..];
+        let mut request = Request::new(&b[self.method.clone()]);
+        for (name, value) in &self.lines {
+            request.push_header(&b[name.clone()], &b[value.clone()]);
+        }
+        request
+    }
+
+    /// Where `value` comes from, when it is one whole request value of one
+    /// of the three kinds that can be echoed and that kind was sent once.
+    fn source(&self, decision: &Decision<'_>, value: &[u8]) -> Option<u32> {
+        let b = &self.bytes[..];
+        let mut hit = None;
+        for (i, wanted) in [SOURCE_ORIGIN, SOURCE_METHOD, SOURCE_HEADERS]
+            .iter()
+            .enumerate()
+        {
+            let mut matching = self.lines.iter().filter(|(n, _)| {
+                b[n.clone()].eq_ignore_ascii_case(REQUEST_HEADER_NAMES[i].as_bytes())
+            });
+            if let (Some((_, v)), None) = (matching.next(), matching.next()) {
+                if same_slice(&b[v.clone()], value) {
+                    hit = Some(*wanted);
+                }
+            }
+        }
+        match hit {
+            Some(s) => Some(s),
+            None if within(b, value) || in_decision(decision, value) => None,
+            None => Some(SOURCE_CONSTANT),
+        }
+    }
+}
+
+fn full_object(
+    env: &Env,
+    decision: &Decision<'_>,
+    request: &RequestLines,
+    asked: Option<String>,
+) -> Result<JsObject> {
+    let bits = |name: HeaderName, value: &[u8]| match (request.source(decision, value), name) {
+        (Some(SOURCE_CONSTANT), _) => 0,
+        (Some(SOURCE_ORIGIN), HeaderName::AllowOrigin) => ECHO_ORIGIN,
+        (Some(SOURCE_METHOD), HeaderName::AllowMethods) => ECHO_METHOD,
+        (Some(SOURCE_HEADERS), HeaderName::AllowHeaders) => ECHO_HEADERS,
+        _ => SLOW,
+    };
+    let mut o = env.create_object()?;
+    o.set_named_property("id", env.create_int32(shape(decision, bits))?)?;
+    o.set_named_property("kind", env.create_string(decision.kind().as_str())?)?;
+    o.set_named_property("allowed", env.get_boolean(decision.allowed())?)?;
+    match decision.status() {
+        Some(s) => o.set_named_property("status", env.create_uint32(s.into())?)?,
+        None => o.set_named_property("status", env.get_null()?)?,
+    }
+    match decision.reason() {
+        Some(r) => o.set_named_property("reason", env.create_string(r.as_str())?)?,
+        None => o.set_named_property("reason", env.get_null()?)?,
+    }
+    let vary = decision.vary();
+    let mut v = env.create_array_with_length(vary.len())?;
+    for (i, token) in vary.iter().enumerate() {
+        v.set_element(i as u32, env.create_string(token)?)?;
+    }
+    o.set_named_property("vary", v)?;
+    let n = decision.headers().len();
+    let mut names = env.create_array_with_length(n)?;
+    let mut values = env.create_array_with_length(n)?;
+    let mut sources = env.create_array_with_length(n)?;
+    for (i, h) in decision.headers().enumerate() {
+        let i = i as u32;
+        names.set_element(i, env.create_string(h.name.as_str())?)?;
+        values.set_element(i, env.create_string_latin1(h.value)?)?;
+        let source = request.source(decision, h.value).unwrap_or(SOURCE_LITERAL);
+        sources.set_element(i, env.create_uint32(source)?)?;
+    }
+    o.set_named_property("names", names)?;
+    o.set_named_property("values", values)?;
+    o.set_named_property("sources", sources)?;
+    match asked {
+        Some(a) => o.set_named_property("asked", env.create_string(&a)?)?,
+        None => o.set_named_property("asked", env.get_null()?)?,
+    }
+    Ok(o)
+}
+
+fn findings<'a>(
+    env: &Env,
+    items: impl ExactSizeIterator<Item = (&'a str, &'a str, &'a str, &'a str)>,
+) -> Result<JsObject> {
+    let mut out = env.create_array_with_length(items.len())?;
+    for (i, (code, value, message, fix)) in items.enumerate() {
+        let mut o = env.create_object()?;
+        o.set_named_property("code", env.create_string(code)?)?;
+        o.set_named_property("value", env.create_string(value)?)?;
+        o.set_named_property("message", env.create_string(message)?)?;
+        o.set_named_property("fix", env.create_string(fix)?)?;
+        out.set_element(i as u32, o)?;
+    }
+    Ok(out)
+}
+
+fn string_arg(value: JsUnknown) -> Result<String> {
+    match value.get_type()? {
+        ValueType::String => {
+            let s: napi::JsString = value.try_into()?;
+            Ok(s.into_utf8()?.into_owned()?)
+        }
+        _ => Err(napi::Error::new(
+            napi::Status::StringExpected,
+            "the policy text must be a string",
+        )),
+    }
+}
+
+/// camelCase for a SPEC snake_case key: `request_headers` -> `requestHeaders`.
+fn camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every SPEC §2 key as a value tree (nested tables included), from core.
+fn spec_keys() -> &'static Value {
+    static KEYS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        PolicyConfig {
+            max_age: Some(0),
+            private_network: PrivateNetworkConfig {
+                allow: false,
+                id: Some(String::new()),
+                name: Some(String::new()),
+            },
+            ..PolicyConfig::default()
+        }
+        .to_value()
+    })
+}
+
+/// The SPEC key at `path` (e.g. `["private_network"]`) spelled `key` in JS:
+/// camelCase is mapped to snake_case; anything else is kept as written, so
+/// core reports an unknown key under the name the caller used.
+fn spec_key(path: &[String], key: &str) -> String {
+    let mut table = spec_keys();
+    for p in path {
+        match table.get(p) {
+            Some(t) => table = t,
+            None => return key.to_owned(),
+        }
+    }
+    table
+        .as_object()
+        .and_then(|t| t.keys().find(|k| camel(k) == key))
+        .cloned()
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// Whether `word` is a SPEC key at any depth.
+fn is_spec_key(word: &str) -> bool {
+    fn walk(v: &Value, word: &str) -> bool {
+        v.as_object()
+            .is_some_and(|t| t.iter().any(|(k, v)| k == word || walk(v, word)))
+    }
+    walk(spec_keys(), word)
+}
+
+/// Rewrites the SPEC keys named in core's messages (`max_age`,
+/// `private_network.id`, "known keys are ... request_headers") in the
+/// camelCase the JS caller writes.
+fn camel_keys_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.contains('_') && is_spec_key(word) {
+            out.push_str(&camel(word));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Converts JS options into the JSON value tree core validates. `undefined`
+/// properties are left out; functions and symbols become a descriptive
+/// string, which the validator then refuses with the key's expected type.
+fn options_to_value(value: JsUnknown, path: &[String]) -> Result<Value> {
+    Ok(match value.get_type()? {
+        ValueType::Undefined | ValueType::Null => Value::Null,
+        ValueType::Boolean => Value::Bool(value.coerce_to_bool()?.get_value()?),
+        ValueType::Number => {
+            let n = value.coerce_to_number()?.get_double()?;
+            if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+                Value::from(n as i64)
+            } else {
+                serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+            }
+        }
+        ValueType::String => Value::String(string_arg(value)?),
+        ValueType::Object if value.is_array()? => {
+            // SAFETY: get_type said Object and is_array said array.
+            let array: JsObject = unsafe { value.cast() };
+            let n = array.get_array_length()?;
+            let mut out = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                out.push(options_to_value(array.get_element(i)?, path)?);
+            }
+            Value::Array(out)
+        }
+        ValueType::Object => {
+            // SAFETY: get_type said Object.
+            let object: JsObject = unsafe { value.cast() };
+            let keys = object.get_property_names()?;
+            let mut out = Map::new();
+            for i in 0..keys.get_array_length()? {
+                let key: napi::JsString = keys.get_element(i)?;
+                let key = key.into_utf8()?.into_owned()?;
+                let item: JsUnknown = object.get_named_property(&key)?;
+                if item.get_type()? == ValueType::Undefined {
+                    continue;
+                }
+                let spec = spec_key(path, &key);
+                let mut inner = path.to_vec();
+                inner.push(spec.clone());
+                out.insert(spec, options_to_value(item, &inner)?);
+            }
+            Value::Object(out)
+        }
+        ValueType::BigInt => {
+            let text = value.coerce_to_string()?.into_utf8()?.into_owned()?;
+            text.parse::<i64>().map_or(Value::String(text), Value::from)
+        }
+        other => Value::String(format!("<{other:?}>")),
+    })
+}
+
+/// Whether corsgate owns a response header the application set (SPEC §5:
+/// it replaces or removes them), per core's [`corsgate::host`] rule.
+#[napi]
+pub fn is_cors_response_header(name: String) -> bool {
+    corsgate::host::is_cors_response_header(name.as_bytes())
+}
+
+/// Merges `tokens` (a decision's `vary`) into a response's `Vary` lines per
+/// core's [`corsgate::host::VaryMerge`]: the new value of the last line (or
+/// the whole value when there was none), or `null` when nothing is added.
+#[napi]
+pub fn merge_vary(lines: Vec<String>, tokens: Vec<String>) -> Option<String> {
+    let tokens: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let mut merge = corsgate::host::VaryMerge::new(&tokens);
+    for line in &lines {
+        merge.read(line.as_bytes());
+    }
+    let missing = merge.missing()?;
+    let last = lines.last().map_or(&[][..], |l| l.as_bytes());
+    Some(String::from_utf8_lossy(&corsgate::host::VaryMerge::append(last, &missing)).into_owned())
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The Node.js package (bindings/node): installs it the way a user does
+# (`npm ci`, whose install script builds the addon from source with cargo;
+# no prebuilt binary is downloaded), then lints the napi crate (cargo fmt,
+# clippy), type-checks index.d.ts and express.d.ts with tsc against Node's
+# and Express's types, and runs the node:test suite: the SPEC §8 vectors,
+# a real Express 5 app over HTTP, bad input, memory and worker threads.
+# Run by tests/run from the repository root; needs node (20+), npm, cargo.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+pkg="$root/bindings/node"
+export CARGO_TARGET_DIR="$root/target/node"
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+
+echo "--- npm ci (builds the addon with cargo)"
+(cd "$pkg" && npm ci)
+
+echo "--- rust: fmt and clippy (bindings/node)"
+cargo fmt --manifest-path "$pkg/Cargo.toml" --check
+cargo clippy --manifest-path "$pkg/Cargo.toml" --locked --all-targets -- -D warnings
+
+echo "--- tsc (declarations checked against Node's and Express's types)"
+(cd "$pkg" && ./node_modules/.bin/tsc -p tsconfig.json)
+
+echo "--- node --test"
+cd "$pkg"
+node --test --test-reporter=tap test/
