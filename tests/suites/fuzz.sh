@@ -3,7 +3,7 @@
 # compiling and shallow bugs surface. Long runs are recorded in fuzz/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-seconds=${FUZZ_SECONDS:-30}
+seconds=${FUZZ_SECONDS:-20}
 tools="$PWD/target/tools"
 if ! command -v cargo-fuzz >/dev/null && [ ! -x "$tools/bin/cargo-fuzz" ]; then
   cargo install cargo-fuzz --locked --version 0.13.2 --root "$tools"
