@@ -336,6 +336,14 @@ corsgate_result corsgate_findings_get(const struct corsgate_findings *findings,
 corsgate_result corsgate_findings_free(struct corsgate_findings *findings);
 
 /**
+ * Writes to `*out` whether a response header named `name` (`len` bytes, any
+ * case) is one corsgate owns on the routes it covers (`Access-Control-*`,
+ * `Private-Network-Access-*`): a host removes the application's copy before
+ * setting the decision's headers (SPEC §5).
+ */
+corsgate_result corsgate_response_header_is_cors(const uint8_t *name, size_t len, bool *out);
+
+/**
  * Writes corsgate's version (e.g. `0.1.0`, static storage) to `*out`.
  */
 corsgate_result corsgate_version(struct corsgate_str *out);

@@ -445,6 +445,7 @@ ngx_http_corsgate_set_headers(ngx_http_request_t *r,
     ngx_uint_t        i, j, present, any;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h, *vary;
+    bool              owned;
 
     /*
      * Drop what the upstream or add_header set: every Access-Control-*
@@ -463,9 +464,11 @@ ngx_http_corsgate_set_headers(ngx_http_request_t *r,
                 continue;
             }
 
-            if (h[i].key.len >= sizeof("Access-Control-") - 1
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "Access-Control-",
-                                   sizeof("Access-Control-") - 1) == 0)
+            /* Which headers corsgate owns is core's rule, not ours. */
+            if (corsgate_response_header_is_cors(h[i].key.data, h[i].key.len,
+                                                 &owned)
+                    == CORSGATE_RESULT_OK
+                && owned)
             {
                 h[i].hash = 0;
                 continue;

@@ -45,6 +45,7 @@
 
 mod boundary;
 mod findings;
+mod host;
 mod names;
 mod policy;
 mod types;
@@ -53,6 +54,7 @@ pub use boundary::corsgate_result;
 pub use findings::{
     corsgate_findings, corsgate_findings_free, corsgate_findings_get, corsgate_findings_len,
 };
+pub use host::corsgate_response_header_is_cors;
 pub use names::{corsgate_kind_name, corsgate_reason_name, corsgate_result_name, corsgate_version};
 pub use policy::{
     corsgate_origin_callback, corsgate_policy, corsgate_policy_decide,

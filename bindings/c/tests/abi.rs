@@ -587,3 +587,20 @@ fn names_of_codes_kinds_and_reasons() {
         corsgate_result::InvalidArgument
     );
 }
+
+#[test]
+fn owned_response_headers_come_from_core() {
+    let mut out = false;
+    for (name, want) in [
+        (&b"ACCESS-CONTROL-ALLOW-ORIGIN"[..], true),
+        (b"private-network-access-id", true),
+        (b"vary", false),
+        (b"", false),
+    ] {
+        let r = corsgate_ffi::corsgate_response_header_is_cors(name.as_ptr(), name.len(), &mut out);
+        assert_eq!(r, corsgate_ffi::corsgate_result::Ok);
+        assert_eq!(out, want, "{}", String::from_utf8_lossy(name));
+    }
+    let r = corsgate_ffi::corsgate_response_header_is_cors(std::ptr::null(), 3, &mut out);
+    assert_eq!(r, corsgate_ffi::corsgate_result::NullParameter);
+}
