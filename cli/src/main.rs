@@ -5,6 +5,7 @@ mod check;
 mod decide;
 mod lint;
 mod policy_file;
+mod probe;
 
 use std::process::ExitCode;
 
@@ -18,7 +19,8 @@ use clap::{Parser, Subcommand};
     after_help = "Examples:\n  \
         corsgate lint policy.toml\n  \
         corsgate check --policy policy.toml --origin https://app.example.com --request-method PUT\n  \
-        corsgate decide --policy policy.toml < requests.jsonl"
+        corsgate decide --policy policy.toml < requests.jsonl\n  \
+        corsgate probe https://api.example.com/items --origin https://app.example.com --method PUT"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,6 +32,7 @@ enum Command {
     Lint(lint::LintArgs),
     Check(check::CheckArgs),
     Decide(decide::DecideArgs),
+    Probe(probe::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +40,6 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
+        Command::Probe(args) => probe::run(&args),
     }
 }

@@ -64,7 +64,7 @@ impl Policy {
             )
         } else {
             (
-                "No 'Access-Control-Allow-Origin' header is present on the requested resource. If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled.",
+                "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
                 format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing)."),
             )
         };

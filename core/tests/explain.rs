@@ -30,7 +30,7 @@ fn refused_origin_on_an_actual_request() {
     assert_eq!(e.fix, "add \"https://evil.example\" to `origins`");
     assert_eq!(
         e.chrome,
-        "Access to fetch at 'https://api.example.com/items' from origin 'https://evil.example' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource. If an opaque response serves your needs, set the request's mode to 'no-cors' to fetch the resource with CORS disabled."
+        "Access to fetch at 'https://api.example.com/items' from origin 'https://evil.example' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
     );
     assert_eq!(
         e.firefox,
