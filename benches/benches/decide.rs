@@ -1,4 +1,6 @@
-//! `decide` on the cases the core issue names; run with `cargo bench -p corsgate-benches`.
+//! `decide` on the cases the core issue names, and how it scales with the
+//! number of configured origins and of requested header names; run with
+//! `cargo bench -p corsgate-benches` (or `benches/run` for the full report).
 
 use std::hint::black_box;
 
@@ -87,17 +89,62 @@ fn cases(c: &mut Criterion) {
         });
     }
     group.finish();
+}
 
-    let mut group = c.benchmark_group("configured origins");
-    for n in [1usize, 100, 10_000] {
-        let policy = policy_with(n - 1);
+/// `n` exact origins in all, the request's one (`app.example.com`) last.
+fn policy_with_origins(n: usize, request_headers: &[String]) -> Policy {
+    let mut origins: Vec<String> = (1..n)
+        .map(|i| format!("https://tenant{i}.example.net"))
+        .collect();
+    origins.push("https://app.example.com".into());
+    Policy::builder()
+        .origins(origins)
+        .credentials(true)
+        .methods(["PUT", "DELETE"])
+        .request_headers(request_headers)
+        .expose_headers(["x-request-id"])
+        .max_age(600)
+        .build()
+        .expect("valid policy")
+}
+
+/// How `decide` scales: with the number of configured origins (an allowed
+/// actual request), and with the number of names in an allowed preflight's
+/// `Access-Control-Request-Headers` (64 names configured, the limit).
+fn scaling(c: &mut Criterion) {
+    let basic: Vec<String> = ["content-type", "x-request-id", "authorization"]
+        .map(String::from)
+        .into();
+    let mut group = c.benchmark_group("scaling: configured origins");
+    for n in [1usize, 10, 100, 1_000, 10_000, 100_000] {
+        let policy = policy_with_origins(n, &basic);
         let lines: [(&[u8], &[u8]); 1] = [(ORIGIN, b"https://app.example.com")];
         group.bench_with_input(BenchmarkId::from_parameter(n), &policy, |b, policy| {
             b.iter(|| decide(black_box(policy), black_box(b"GET"), black_box(&lines)))
         });
     }
     group.finish();
+
+    let names: Vec<String> = (0..corsgate::limits::MAX_REQUEST_HEADERS_NAMES)
+        .map(|i| format!("x-custom-header-{i}"))
+        .collect();
+    let policy = policy_with_origins(1, &names);
+    let mut group = c.benchmark_group("scaling: request header names");
+    for n in [1usize, 2, 4, 8, 16, 32, 64] {
+        let acrh = names[..n].join(",");
+        let lines: [(&[u8], &[u8]); 3] = [
+            (ORIGIN, b"https://app.example.com"),
+            (ACRM, b"PUT"),
+            (ACRH, acrh.as_bytes()),
+        ];
+        let decision_allowed = decide(&policy, b"OPTIONS", &lines) > 1;
+        assert!(decision_allowed, "{n} names: preflight refused");
+        group.bench_with_input(BenchmarkId::from_parameter(n), &lines, |b, lines| {
+            b.iter(|| decide(black_box(&policy), black_box(b"OPTIONS"), black_box(lines)))
+        });
+    }
+    group.finish();
 }
 
-criterion_group!(benches, cases);
+criterion_group!(benches, cases, scaling);
 criterion_main!(benches);
