@@ -288,13 +288,35 @@ impl Policy {
             }
             return !(is_forbidden_request_header(name) || self.credentials && name == b"*");
         }
-        // Configured names are lowercase, as browsers send them: try an exact
-        // compare before folding case.
-        self.request_headers
-            .iter()
-            .any(|c| c.len() == name.len() && (**c == *name || c.eq_ignore_ascii_case(name)))
+        // Configured names are lowercase, as browsers send them.
+        let Some(set) = &self.request_header_set else {
+            return self
+                .request_headers
+                .iter()
+                .any(|c| c.len() == name.len() && (**c == *name || c.eq_ignore_ascii_case(name)));
+        };
+        if !name.iter().any(u8::is_ascii_uppercase) {
+            return set.contains(name);
+        }
+        let mut folded = [0u8; FOLD_BUFFER];
+        match folded.get_mut(..name.len()) {
+            Some(buf) => {
+                for (d, s) in buf.iter_mut().zip(name) {
+                    *d = s.to_ascii_lowercase();
+                }
+                set.contains(&*buf)
+            }
+            // Longer than any header name in practice: scan.
+            None => self
+                .request_headers
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name)),
+        }
     }
 }
+
+/// A stack buffer for a requested header name folded to lowercase.
+const FOLD_BUFFER: usize = 64;
 
 /// The requested names lowercased and joined by `,`, empty items dropped.
 /// The list was checked against the limits, so it fits the buffer.

@@ -28,6 +28,31 @@ pub struct Explanation {
     pub fix: String,
 }
 
+/// The script API that made a request, as Chrome's console message names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Initiator {
+    /// `fetch()`: "Access to fetch at ...".
+    Fetch,
+    /// `XMLHttpRequest`: "Access to XMLHttpRequest at ...".
+    XmlHttpRequest,
+}
+
+impl Explanation {
+    /// Chrome's console message when `initiator` made the request; the server
+    /// cannot tell, so [`Explanation::chrome`] is the `fetch()` one.
+    pub fn chrome_for(&self, initiator: Initiator) -> String {
+        match initiator {
+            Initiator::Fetch => self.chrome.clone(),
+            Initiator::XmlHttpRequest => {
+                self.chrome
+                    .replacen(CHROME_FETCH_PREFIX, "Access to XMLHttpRequest at ", 1)
+            }
+        }
+    }
+}
+
+const CHROME_FETCH_PREFIX: &str = "Access to fetch at ";
+
 /// Quotes request bytes for a log line: printable ASCII as is, the rest as `\xNN`.
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
@@ -68,7 +93,7 @@ impl Policy {
                 format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing)."),
             )
         };
-        let chrome = format!("Access to fetch at '{url}' from origin '{origin}' has been blocked by CORS policy: {chrome_tail}");
+        let chrome = format!("{CHROME_FETCH_PREFIX}'{url}' from origin '{origin}' has been blocked by CORS policy: {chrome_tail}");
         let (summary, fix) = match reason {
             Reason::OriginNotAllowed | Reason::InvalidOrigin => self.explain_origin(request),
             Reason::MethodNotAllowed | Reason::InvalidMethod => self.explain_method(request),

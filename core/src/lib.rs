@@ -82,7 +82,7 @@ mod request;
 pub use config::{DangerousConfig, PolicyConfig, PrivateNetworkConfig, POLICY_KEYS};
 pub use decision::{Decision, Header, HeaderName, Headers, Kind, Reason};
 pub use error::{ErrorCode, Finding, PolicyError, Problem, Warning, WarningCode};
-pub use explain::{escape, Explanation};
+pub use explain::{escape, Explanation, Initiator};
 pub use policy::{OriginPredicate, Policy, PolicyBuilder};
 pub use request::Request;
 

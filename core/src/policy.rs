@@ -23,6 +23,10 @@ use crate::origin::{self, Flaw, Parts, Port};
 /// request and only when no configured origin matched. A panic counts as "no".
 pub type OriginPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
+/// Up to this many configured request header names, a linear scan beats
+/// hashing the requested name.
+const LINEAR_HEADER_LOOKUP: usize = 8;
+
 /// A validated, compiled CORS policy. Immutable; share it across threads.
 ///
 /// ```
@@ -57,6 +61,9 @@ pub struct Policy {
     pub(crate) methods: Vec<Box<[u8]>>,
     pub(crate) any_method: bool,
     pub(crate) request_headers: Vec<Box<[u8]>>,
+    /// `request_headers` as a set, when the list is longer than a linear scan
+    /// is worth.
+    pub(crate) request_header_set: Option<FastSet<Box<[u8]>>>,
     pub(crate) any_request_header: bool,
     pub(crate) authorization_listed: bool,
     pub(crate) reflect_request_headers: bool,
@@ -506,6 +513,9 @@ fn compile(
     } else {
         (!request_headers.is_empty()).then(|| join(&request_headers))
     };
+    // Long lists are also hashed (`Policy::request_header_allowed`).
+    let request_header_set = (request_headers.len() > LINEAR_HEADER_LOOKUP)
+        .then(|| request_headers.iter().cloned().collect());
 
     // Expose headers.
     let any_expose = config.expose_headers.iter().any(|h| h == "*");
@@ -660,6 +670,7 @@ fn compile(
         methods,
         any_method,
         request_headers,
+        request_header_set,
         any_request_header,
         authorization_listed,
         reflect_request_headers,

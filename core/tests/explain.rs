@@ -1,6 +1,6 @@
 //! SPEC §7: explanations of refusals and lint warnings, asserted exactly.
 
-use corsgate::{Policy, Reason, Request, WarningCode};
+use corsgate::{Initiator, Policy, Reason, Request, WarningCode};
 
 fn policy() -> Policy {
     Policy::from_toml(
@@ -35,6 +35,11 @@ fn refused_origin_on_an_actual_request() {
     assert_eq!(
         e.firefox,
         "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://api.example.com/items. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing)."
+    );
+    assert_eq!(e.chrome_for(Initiator::Fetch), e.chrome);
+    assert_eq!(
+        e.chrome_for(Initiator::XmlHttpRequest),
+        "Access to XMLHttpRequest at 'https://api.example.com/items' from origin 'https://evil.example' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
     );
 }
 

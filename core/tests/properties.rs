@@ -63,7 +63,21 @@ fn policy_config() -> impl Strategy<Value = (PolicyConfig, bool)> {
     ];
     let request_headers = (
         any::<bool>(),
-        subsequence(&["content-type", "X-Request-Id", "authorization"][..], 0..3),
+        // Enough names of equal and different lengths to exercise the
+        // engine's sorted lookup.
+        subsequence(
+            &[
+                "content-type",
+                "X-Request-Id",
+                "authorization",
+                "x-other",
+                "x-a",
+                "X-B",
+                "x-trace",
+                "accept-language",
+            ][..],
+            0..8,
+        ),
     )
         .prop_map(|(star, names)| {
             if star {
@@ -179,8 +193,13 @@ fn request_headers_line() -> impl Strategy<Value = Vec<u8>> {
         "sec-x",
         "*",
         "x-other",
+        "X-A",
+        "x-b",
+        "X-TRACE",
+        "x-c",
         "",
         "bad name",
+        "x(y)",
     ];
     prop_oneof![
         4 => (prop::collection::vec(select(NAMES), 0..5), select(&[",", ", ", " ,", "\t,"][..]))
@@ -293,6 +312,69 @@ proptest! {
     ) {
         let lines: Vec<(Vec<u8>, Vec<u8>)> = lines.into_iter().map(|(n, v)| (n.as_bytes().to_vec(), v)).collect();
         check(&config, predicate, &method, &lines)?;
+    }
+}
+
+/// Names of several lengths, some equal in length and one longer than 64
+/// bytes, for the request header list property below.
+const HEADER_NAMES: &[&str] = &[
+    "x-a",
+    "x-b",
+    "x-c",
+    "x-ab",
+    "x-trace",
+    "x-other",
+    "content-type",
+    "x-request-id",
+    "accept-language",
+    "x-correlation-id",
+    "x-a-header-name-longer-than-the-engine-folds-on-the-stack-0123456789",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Every preflight here passes the origin and method checks, so the
+    /// verdict rests on the requested names alone: allowed exactly when each
+    /// one, compared without case, is configured.
+    #[test]
+    fn requested_names_match_configured_names_without_case(
+        configured in subsequence(HEADER_NAMES, 0..=HEADER_NAMES.len()),
+        upper_configured in any::<bool>(),
+        requested in prop::collection::vec((select(HEADER_NAMES), any::<u8>()), 0..12),
+    ) {
+        let configured_names: Vec<String> = configured
+            .iter()
+            .map(|n| if upper_configured { n.to_ascii_uppercase() } else { (*n).to_owned() })
+            .collect();
+        let policy = PolicyBuilder::new()
+            .origins(["https://app.example.com"])
+            .request_headers(configured_names)
+            .build()
+            .unwrap();
+        // Each requested name in a case pattern of its own.
+        let names: Vec<String> = requested
+            .iter()
+            .map(|(n, bits)| {
+                n.chars()
+                    .enumerate()
+                    .map(|(i, c)| if bits >> (i % 8) & 1 == 1 { c.to_ascii_uppercase() } else { c })
+                    .collect()
+            })
+            .collect();
+        let acrh = names.join(", ");
+        let lines = vec![
+            (b"Origin".to_vec(), b"https://app.example.com".to_vec()),
+            (b"Access-Control-Request-Method".to_vec(), b"GET".to_vec()),
+            (b"Access-Control-Request-Headers".to_vec(), acrh.clone().into_bytes()),
+        ];
+        let request = Request::from_headers(
+            b"OPTIONS",
+            lines.iter().map(|(n, v)| (n.as_slice(), v.as_slice())),
+        );
+        let expected = requested.iter().all(|(n, _)| configured.contains(n));
+        prop_assert_eq!(policy.decide(&request).allowed(), expected, "requested {:?}", acrh);
+        oracle::verify(&policy, None, b"OPTIONS", &lines).map_err(TestCaseError::fail)?;
     }
 }
 
