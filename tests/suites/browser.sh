@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The browser harness (tests/browser): real Chromium (Debian's `chromium`,
-# installed here when missing) driven by playwright-core fetches from a page
-# on one origin to APIs on another answered by corsgate
-# (cli/examples/browser_server.rs). Every scenario asserts that the browser's
-# verdict equals corsgate's `allowed` and that Chrome's console message equals
-# explain()'s `chrome` text. Run by tests/run from the repository root.
+# installed here when missing) driven by playwright-core makes fetch and
+# XMLHttpRequest calls from a page to APIs on other origins answered by
+# corsgate (cli/examples/browser_server.rs). Every scenario asserts that the
+# browser's verdict, the response headers scripts could read and Chrome's
+# console message agree with corsgate's decision and explain(), and that
+# `corsgate probe` reaches the browser's verdict. Run by tests/run from the
+# repository root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
@@ -16,15 +18,19 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 /usr/bin/chromium --version
 
-echo "--- build: the test server"
-cargo build --quiet --locked -p corsgate-cli --example browser_server
-server="${CARGO_TARGET_DIR:-target}/debug/examples/browser_server"
-[ -x "$server" ] || { echo "missing $server" >&2; exit 1; }
-server=$(realpath "$server")
+echo "--- build: the test server and corsgate"
+cargo build --quiet --locked -p corsgate-cli --example browser_server --bin corsgate
+target="${CARGO_TARGET_DIR:-target}/debug"
+for binary in "$target/examples/browser_server" "$target/corsgate"; do
+  [ -x "$binary" ] || { echo "missing $binary" >&2; exit 1; }
+done
+server=$(realpath "$target/examples/browser_server")
+corsgate=$(realpath "$target/corsgate")
 
 echo "--- npm ci (playwright-core; the browser is the system chromium)"
 (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)
 
 echo "--- scenarios"
 cd tests/browser
-node run.mjs "$server"
+# The run takes seconds; the limit only stops a hung browser.
+timeout --kill-after=10 180 node run.mjs "$server" "$corsgate"
