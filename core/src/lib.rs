@@ -84,7 +84,7 @@ pub use decision::{Decision, Header, HeaderName, Headers, Kind, Reason};
 pub use error::{ErrorCode, Finding, PolicyError, Problem, Warning, WarningCode};
 pub use explain::{escape, Explanation, Initiator};
 pub use policy::{OriginPredicate, Policy, PolicyBuilder};
-pub use request::Request;
+pub use request::{Request, CORS_REQUEST_HEADERS};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -3,6 +3,23 @@
 
 use crate::limits::{MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADERS_LINES};
 
+/// The request headers the engine reads (SPEC §1), lowercase, in the order
+/// `Origin`, `Access-Control-Request-Method`, `Access-Control-Request-Headers`,
+/// `Access-Control-Request-Private-Network`. Hosts that pick lines out
+/// themselves (e.g. to pass [`Request::from_values`]) look for these; names
+/// compare ASCII-case-insensitively.
+pub const CORS_REQUEST_HEADERS: [&str; 4] = [
+    "origin",
+    "access-control-request-method",
+    "access-control-request-headers",
+    "access-control-request-private-network",
+];
+
+const ORIGIN: &str = CORS_REQUEST_HEADERS[0];
+const REQUEST_METHOD: &str = CORS_REQUEST_HEADERS[1];
+const REQUEST_HEADERS: &str = CORS_REQUEST_HEADERS[2];
+const REQUEST_PRIVATE_NETWORK: &str = CORS_REQUEST_HEADERS[3];
+
 /// How many times a single-valued header was sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Field<'a> {
@@ -115,17 +132,16 @@ impl<'a> Request<'a> {
     #[inline]
     pub fn push_header(&mut self, name: &[u8], value: &'a [u8]) {
         // Dispatch on length first: most lines are skipped after one compare.
+        const O: usize = ORIGIN.len();
+        const M: usize = REQUEST_METHOD.len();
+        const H: usize = REQUEST_HEADERS.len();
+        const P: usize = REQUEST_PRIVATE_NETWORK.len();
+        let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
         match name.len() {
-            6 if name.eq_ignore_ascii_case(b"origin") => self.origin.push(value),
-            29 if name.eq_ignore_ascii_case(b"access-control-request-method") => {
-                self.request_method.push(value)
-            }
-            30 if name.eq_ignore_ascii_case(b"access-control-request-headers") => {
-                self.push_request_headers(value)
-            }
-            38 if name.eq_ignore_ascii_case(b"access-control-request-private-network") => {
-                self.private_network.push(value)
-            }
+            O if is(ORIGIN) => self.origin.push(value),
+            M if is(REQUEST_METHOD) => self.request_method.push(value),
+            H if is(REQUEST_HEADERS) => self.push_request_headers(value),
+            P if is(REQUEST_PRIVATE_NETWORK) => self.private_network.push(value),
             _ => {}
         }
     }

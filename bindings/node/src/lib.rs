@@ -89,12 +89,7 @@ const SOURCE_LITERAL: u32 = 4;
 /// The four request header names core reads, lowercase (SPEC §1), for
 /// `lib/engine.js` to pick them out of a header list. Core matches names itself
 /// whenever lines are passed whole (`full`, `explain`).
-const REQUEST_HEADER_NAMES: [&str; 4] = [
-    "origin",
-    "access-control-request-method",
-    "access-control-request-headers",
-    "access-control-request-private-network",
-];
+const REQUEST_HEADER_NAMES: [&str; 4] = corsgate::CORS_REQUEST_HEADERS;
 
 thread_local! {
     /// The JS predicate's state for the decision running on this thread.

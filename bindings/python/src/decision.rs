@@ -15,12 +15,15 @@ use crate::policy::{take_pending, with_replay, Policy};
 use crate::text::{header_text, view, with_name};
 
 /// The four request headers the engine reads, by tag.
-const NAMES: [&[u8]; 4] = [
-    b"origin",
-    b"access-control-request-method",
-    b"access-control-request-headers",
-    b"access-control-request-private-network",
-];
+const NAMES: [&[u8]; 4] = {
+    let n = corsgate::CORS_REQUEST_HEADERS;
+    [
+        n[0].as_bytes(),
+        n[1].as_bytes(),
+        n[2].as_bytes(),
+        n[3].as_bytes(),
+    ]
+};
 
 /// Lines kept per tag: enough to replay exactly what core saw (a second line
 /// already makes a single-valued header invalid; ACRH overflows at line 17).
