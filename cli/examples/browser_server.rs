@@ -21,6 +21,8 @@
 //!   preflight is answered `307` (or `?status=NNN`) with
 //!   `Location: http://HOST:PORT/s/TARGET/resource`;
 //! - `/p/ID/...`: as `/s/ID/...` but not logged (for `corsgate probe`);
+//! - `/rp/ID/HOST:PORT/TARGET`: as `/r/...` but not logged, redirecting to
+//!   `http://HOST:PORT/p/TARGET/resource` (for `corsgate probe`);
 //! - `GET /cookie`: sets the cookie `session=corsgate` on this host;
 //! - `GET /log/ID`: the logged decisions as a JSON array of `{kind, method,
 //!   origin, cookie, allowed, reason, headers, chrome, chrome_xhr}` (`origin`:
@@ -213,8 +215,11 @@ fn serve_api(stream: TcpStream, state: &State) {
     };
     let location = match (route, rest) {
         ("s" | "p", _) => None,
-        ("r", Some(rest)) => match rest.split_once('/') {
-            Some((authority, target)) => Some(format!("http://{authority}/s/{target}/resource")),
+        ("r" | "rp", Some(rest)) => match rest.split_once('/') {
+            Some((authority, target)) => {
+                let to = if route == "r" { "s" } else { "p" };
+                Some(format!("http://{authority}/{to}/{target}/resource"))
+            }
             None => return respond(stream, 404, &[], "no redirect target"),
         },
         _ => return respond(stream, 404, &[], "no such route"),
@@ -233,7 +238,8 @@ fn serve_api(stream: TcpStream, state: &State) {
     }
     let decision = policy.decide(&request);
     let mut out = cors_headers(&decision);
-    if route != "p" {
+    // The probe's requests stay out of the log the browser is judged by.
+    if !matches!(route, "p" | "rp") {
         let explanation = policy.explain(&request, &decision, &url);
         let entry = log_entry(&head, &decision, &out, explanation.as_ref());
         let mut log = state.log.lock().unwrap();

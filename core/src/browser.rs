@@ -1,5 +1,6 @@
 //! The browser's side of CORS, written once: Fetch's "CORS check", the
-//! CORS-preflight checks, and whether a request needs a preflight at all, with
+//! CORS-preflight checks, whether a request needs a preflight at all, and
+//! what following a redirect does to a request ("HTTP-redirect fetch"), with
 //! the console messages Chrome and Firefox print for each failure.
 //!
 //! This is off the hot path (it allocates freely): it serves `corsgate probe`,
@@ -36,6 +37,11 @@ pub struct Fetch {
     pub headers: Vec<(String, String)>,
     /// Credentials mode `include` (cookies, `withCredentials`).
     pub credentials: bool,
+    /// The URL the script asked for, once redirects have moved `url` on.
+    pub first_url: Option<String>,
+    /// Fetch's "tainted origin flag": a redirect went through another
+    /// origin, so the request carries `Origin: null` from then on.
+    pub tainted: bool,
 }
 
 impl Fetch {
@@ -47,6 +53,18 @@ impl Fetch {
             method: method.to_owned(),
             headers: Vec::new(),
             credentials: false,
+            first_url: None,
+            tainted: false,
+        }
+    }
+
+    /// The serialized origin the request carries and CORS checks compare:
+    /// the page's, or `null` once a redirect tainted it.
+    pub fn request_origin(&self) -> &str {
+        if self.tainted {
+            "null"
+        } else {
+            &self.origin
         }
     }
 
@@ -96,7 +114,7 @@ impl Fetch {
     /// when there are unsafe headers.
     pub fn preflight_headers(&self) -> Vec<(&'static str, String)> {
         let mut lines = vec![
-            ("Origin", self.origin.clone()),
+            ("Origin", self.request_origin().to_owned()),
             ("Access-Control-Request-Method", self.method.clone()),
         ];
         let names = self.unsafe_header_names();
@@ -194,6 +212,17 @@ pub enum Failure {
     MethodNotAllowed(String),
     /// A request header (lowercase) is not allowed by the preflight response.
     HeaderNotAllowed(String),
+    /// The preflight was answered with a redirect (never followed).
+    PreflightRedirect,
+    /// A redirect's `Location` is not a URL, even relative to the current
+    /// one (its value).
+    RedirectLocationInvalid(String),
+    /// A redirect to a URL that is not http(s) (the URL).
+    RedirectNotHttp(String),
+    /// A redirect to a URL with a username or password (the URL).
+    RedirectWithCredentials(String),
+    /// One redirect more than [`MAX_REDIRECTS`].
+    TooManyRedirects,
 }
 
 /// A failed CORS exchange: which step, its status, and what failed.
@@ -211,9 +240,13 @@ impl BrowserError {
     /// The message Chrome prints in the console for `fetch` (current Chrome:
     /// the "set the request's mode to 'no-cors'" hints of older versions
     /// are gone from the console, checked by tests/browser).
+    ///
+    /// After a redirect Chrome names the URL that failed and the first one,
+    /// and the page's origin even when the request carried `Origin: null`.
+    /// Redirects the network layer refuses are not CORS errors: Chrome logs
+    /// only the network error.
     pub fn chrome(&self, fetch: &Fetch) -> String {
-        let url = escape(fetch.url.as_bytes());
-        let origin = escape(fetch.origin.as_bytes());
+        let net_error = |code: &str| format!("Failed to load resource: net::{code}");
         let preflight = self.step == Step::Preflight;
         let detail = match &self.failure {
             Failure::MissingAllowOrigin => {
@@ -248,6 +281,12 @@ impl BrowserError {
                 "Request header field {} is not allowed by Access-Control-Allow-Headers in preflight response.",
                 escape(h.as_bytes())
             ),
+            Failure::PreflightRedirect => "Redirect is not allowed for a preflight request.".to_owned(),
+            // Current Chrome leaves the location out of the quotes.
+            Failure::RedirectWithCredentials(_) => "Redirect location '' contains a username and password, which is disallowed for cross-origin requests.".to_owned(),
+            Failure::RedirectLocationInvalid(_) => return net_error("ERR_INVALID_REDIRECT"),
+            Failure::RedirectNotHttp(_) => return net_error("ERR_UNSAFE_REDIRECT"),
+            Failure::TooManyRedirects => return net_error("ERR_TOO_MANY_REDIRECTS"),
         };
         let access_check = preflight
             && !matches!(
@@ -262,17 +301,22 @@ impl BrowserError {
         } else {
             ""
         };
-        format!("Access to fetch at '{url}' from origin '{origin}' has been blocked by CORS policy: {prefix}{detail}")
+        format!("{}{prefix}{detail}", chrome_blocked(fetch))
     }
 
     /// The message Firefox prints in the console for `fetch`. Firefox checks
     /// a preflight's status first, so a non-2xx preflight always reads
     /// "did not succeed", whatever else is wrong.
+    ///
+    /// Firefox refuses a preflight's redirect before it looks at the status.
+    /// A redirect it will not follow cancels the request, which it reports
+    /// as a CORS request that did not succeed, without a status.
     pub fn firefox(&self, fetch: &Fetch) -> String {
         let url = escape(fetch.url.as_bytes());
         let blocked =
             format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}.");
-        if self.step == Step::Preflight && !(200..=299).contains(&self.status) {
+        let redirected = self.failure == Failure::PreflightRedirect;
+        if self.step == Step::Preflight && !(200..=299).contains(&self.status) && !redirected {
             return format!(
                 "{blocked} (Reason: CORS preflight response did not succeed). Status code: {}.",
                 self.status
@@ -313,6 +357,15 @@ impl BrowserError {
                 "header \u{2018}{}\u{2019} is not allowed according to header \u{2018}Access-Control-Allow-Headers\u{2019} from CORS preflight response",
                 escape(h.as_bytes())
             ),
+            Failure::PreflightRedirect => "CORS request external redirect not allowed".to_owned(),
+            Failure::RedirectLocationInvalid(_)
+            | Failure::RedirectNotHttp(_)
+            | Failure::RedirectWithCredentials(_)
+            | Failure::TooManyRedirects => {
+                return format!(
+                    "{blocked} (Reason: CORS request did not succeed). Status code: (null)."
+                );
+            }
         };
         format!("{blocked} (Reason: {reason}).")
     }
@@ -331,8 +384,27 @@ impl BrowserError {
             Failure::MethodNotAllowed(m) => format!("add \"{}\" to `methods` (exactly as sent: methods are case-sensitive)", escape(m.as_bytes())),
             Failure::HeaderNotAllowed(h) if h == "authorization" => "add \"authorization\" to `request_headers` by name: `*` never covers it".to_owned(),
             Failure::HeaderNotAllowed(h) => format!("add \"{}\" to `request_headers`", escape(h.as_bytes())),
+            Failure::PreflightRedirect => "answer the OPTIONS preflight at this URL with a 2xx instead of redirecting (browsers never follow a preflight's redirect; a trailing-slash or http-to-https redirect is the usual cause), or have the script request the final URL".to_owned(),
+            Failure::RedirectLocationInvalid(_) => "send a valid URL in Location".to_owned(),
+            Failure::RedirectNotHttp(_) => "redirect cross-origin requests to http or https URLs only".to_owned(),
+            Failure::RedirectWithCredentials(_) => "remove the user:password@ part from the Location URL".to_owned(),
+            Failure::TooManyRedirects => "the redirects loop or chain more than 20 times: have the script request the final URL".to_owned(),
         }
     }
+}
+
+/// The head of Chrome's CORS messages: the URL that failed, the first URL
+/// after a redirect, and the page's origin (never the tainted `null`).
+fn chrome_blocked(fetch: &Fetch) -> String {
+    let url = escape(fetch.url.as_bytes());
+    let origin = escape(fetch.origin.as_bytes());
+    let from = match &fetch.first_url {
+        Some(first) => format!(" (redirected from '{}')", escape(first.as_bytes())),
+        None => String::new(),
+    };
+    format!(
+        "Access to fetch at '{url}'{from} from origin '{origin}' has been blocked by CORS policy: "
+    )
 }
 
 /// What a passed preflight grants, for the cache.
@@ -507,7 +579,11 @@ pub fn check_preflight(fetch: &Fetch, response: &Response) -> Result<PreflightGr
         status: response.status,
         failure,
     };
-    cors_check(&fetch.origin, fetch.credentials, response).map_err(fail)?;
+    // Chrome refuses a redirect before any other check (Fetch: not an ok status).
+    if is_redirect_status(response.status) && response.get("Location").is_some() {
+        return Err(fail(Failure::PreflightRedirect));
+    }
+    cors_check(fetch.request_origin(), fetch.credentials, response).map_err(fail)?;
     if !(200..=299).contains(&response.status) {
         return Err(fail(Failure::PreflightStatus));
     }
@@ -546,11 +622,127 @@ pub fn check_preflight(fetch: &Fetch, response: &Response) -> Result<PreflightGr
 
 /// Validates the response to the request itself (the CORS check).
 pub fn check_actual(fetch: &Fetch, response: &Response) -> Result<(), BrowserError> {
-    cors_check(&fetch.origin, fetch.credentials, response).map_err(|failure| BrowserError {
-        step: Step::Actual,
-        status: response.status,
-        failure,
+    cors_check(fetch.request_origin(), fetch.credentials, response).map_err(|failure| {
+        BrowserError {
+            step: Step::Actual,
+            status: response.status,
+            failure,
+        }
     })
+}
+
+/// Fetch follows at most this many redirects for one request: the next
+/// redirect is a network error (Chrome: `net::ERR_TOO_MANY_REDIRECTS`).
+pub const MAX_REDIRECTS: usize = 20;
+
+/// Fetch's "redirect status": the statuses followed when the response
+/// carries a `Location` (300 and 304 are final answers).
+pub fn is_redirect_status(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Whether a redirect turns the request into a `GET` without a body
+/// (HTTP-redirect fetch): 301 and 302 after `POST`, as browsers always did,
+/// and 303 after anything but `GET` and `HEAD`. 307 and 308 keep the method.
+pub fn redirect_rewrites_to_get(status: u16, method: &str) -> bool {
+    match status {
+        301 | 302 => method == "POST",
+        303 => method != "GET" && method != "HEAD",
+        _ => false,
+    }
+}
+
+/// Fetch's "request-body-header names": they describe the body, so they go
+/// when a redirect drops it.
+pub fn is_request_body_header(name: &str) -> bool {
+    [
+        "content-encoding",
+        "content-language",
+        "content-location",
+        "content-type",
+    ]
+    .iter()
+    .any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// Fetch's tainting rule: a redirect to another origin taints the request's
+/// origin when the request was already cross-origin, because the page's
+/// origin cannot vouch for a request that a third party steered. Arguments
+/// are serialized origins: the page's, the current URL's, the Location's.
+pub fn taints_origin(page_origin: &str, current_origin: &str, location_origin: &str) -> bool {
+    location_origin != current_origin && page_origin != current_origin
+}
+
+/// A redirect's `Location`, parsed by the caller against the current URL
+/// (the engine parses no URLs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// Not a URL (the header's value).
+    Invalid(String),
+    /// A URL whose scheme is not http or https.
+    NotHttp(String),
+    /// An http(s) URL, its serialized origin, and whether it has a
+    /// username or password.
+    Http {
+        /// The absolute URL, serialized.
+        url: String,
+        /// Its serialized origin.
+        origin: String,
+        /// Whether it has a username or password.
+        credentials: bool,
+    },
+}
+
+/// Fetch's "HTTP-redirect fetch" for the request `fetch` whose response
+/// (at `current_origin`, after `redirects` redirects already followed) was
+/// a redirect with `status` to `location`: the request to send next, or the
+/// network error. The redirect response itself must first pass the CORS
+/// check ([`check_actual`]).
+pub fn follow_redirect(
+    fetch: &Fetch,
+    status: u16,
+    current_origin: &str,
+    location: &Location,
+    redirects: usize,
+) -> Result<Fetch, BrowserError> {
+    let fail = |failure| BrowserError {
+        step: Step::Actual,
+        status,
+        failure,
+    };
+    let (url, origin, credentials) = match location {
+        Location::Invalid(v) => return Err(fail(Failure::RedirectLocationInvalid(v.clone()))),
+        Location::NotHttp(u) => return Err(fail(Failure::RedirectNotHttp(u.clone()))),
+        Location::Http {
+            url,
+            origin,
+            credentials,
+        } => (url, origin, *credentials),
+    };
+    if redirects >= MAX_REDIRECTS {
+        return Err(fail(Failure::TooManyRedirects));
+    }
+    // The response tainting of a cross-origin request is "cors": no
+    // credentials in the URL, whatever its origin.
+    if credentials {
+        return Err(fail(Failure::RedirectWithCredentials(url.clone())));
+    }
+    let mut next = fetch.clone();
+    next.first_url = Some(fetch.first_url.clone().unwrap_or_else(|| fetch.url.clone()));
+    next.url = url.clone();
+    if redirect_rewrites_to_get(status, &fetch.method) {
+        next.method = "GET".to_owned();
+        next.headers
+            .retain(|(name, _)| !is_request_body_header(name));
+    }
+    if origin != current_origin {
+        // Fetch's "CORS non-wildcard request-header name": the page's
+        // credentials for one origin are not handed to another.
+        next.headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case("authorization"));
+    }
+    next.tainted |= taints_origin(&fetch.origin, current_origin, origin);
+    Ok(next)
 }
 
 #[cfg(test)]
@@ -750,5 +942,156 @@ mod tests {
             "must not be the wildcard '*' when the request's credentials mode is 'include'."
         ));
         assert!(e.firefox(&c).contains("Credential is not supported"));
+    }
+
+    fn http(url: &str, origin: &str) -> Location {
+        Location::Http {
+            url: url.to_owned(),
+            origin: origin.to_owned(),
+            credentials: false,
+        }
+    }
+
+    const API: &str = "https://api.example.com";
+
+    #[test]
+    fn redirect_statuses_and_method_rewrites() {
+        let followed: Vec<u16> = (300..400).filter(|&s| is_redirect_status(s)).collect();
+        assert_eq!(followed, [301, 302, 303, 307, 308]);
+        assert!(redirect_rewrites_to_get(301, "POST"));
+        assert!(redirect_rewrites_to_get(302, "POST"));
+        assert!(!redirect_rewrites_to_get(302, "PUT"));
+        assert!(!redirect_rewrites_to_get(302, "post"));
+        assert!(redirect_rewrites_to_get(303, "PUT"));
+        assert!(redirect_rewrites_to_get(303, "POST"));
+        assert!(!redirect_rewrites_to_get(303, "GET"));
+        assert!(!redirect_rewrites_to_get(303, "HEAD"));
+        assert!(!redirect_rewrites_to_get(307, "POST"));
+        assert!(!redirect_rewrites_to_get(308, "POST"));
+        assert!(is_request_body_header("Content-Type"));
+        assert!(is_request_body_header("content-language"));
+        assert!(!is_request_body_header("Content-Length"));
+    }
+
+    #[test]
+    fn tainting() {
+        // Page P, request to A redirected to B: tainted.
+        assert!(taints_origin(ORIGIN, API, "https://b.example"));
+        // Redirected within A: not tainted.
+        assert!(!taints_origin(ORIGIN, API, API));
+        // From the page's own origin to elsewhere: not tainted.
+        assert!(!taints_origin(ORIGIN, ORIGIN, API));
+        // An opaque page origin is never the current URL's.
+        assert!(taints_origin("null", API, ORIGIN));
+    }
+
+    #[test]
+    fn following_a_redirect() {
+        let f = fetch("POST")
+            .header("Content-Type", "text/plain")
+            .header("X-Id", "1")
+            .header("Authorization", "Bearer t");
+        let next =
+            follow_redirect(&f, 307, API, &http("https://api.example.com/b", API), 0).unwrap();
+        assert_eq!(next.method, "POST");
+        assert_eq!(next.headers, f.headers);
+        assert_eq!(next.first_url.as_deref(), Some(URL));
+        assert!(!next.tainted);
+        assert_eq!(next.request_origin(), ORIGIN);
+
+        let other = http("https://b.example/c", "https://b.example");
+        let next = follow_redirect(&f, 303, API, &other, 0).unwrap();
+        assert_eq!(next.method, "GET");
+        assert_eq!(next.headers, [("X-Id".to_owned(), "1".to_owned())]);
+        assert!(next.tainted);
+        assert_eq!(next.request_origin(), "null");
+        assert_eq!(next.preflight_headers()[0], ("Origin", "null".to_owned()));
+        // The first URL stays, the taint stays even back on the page's origin.
+        let back = http("https://app.example.com/d", ORIGIN);
+        let last = follow_redirect(&next, 302, "https://b.example", &back, 1).unwrap();
+        assert_eq!(last.first_url.as_deref(), Some(URL));
+        assert!(last.tainted);
+    }
+
+    #[test]
+    fn redirects_refused() {
+        let f = fetch("GET");
+        let err = |location: &Location, redirects| {
+            follow_redirect(&f, 302, API, location, redirects)
+                .unwrap_err()
+                .failure
+        };
+        assert_eq!(
+            err(&Location::Invalid("http://[::1".into()), 0),
+            Failure::RedirectLocationInvalid("http://[::1".into())
+        );
+        assert_eq!(
+            err(&Location::NotHttp("data:,x".into()), 0),
+            Failure::RedirectNotHttp("data:,x".into())
+        );
+        let with_credentials = Location::Http {
+            url: "https://u:p@api.example.com/".into(),
+            origin: API.into(),
+            credentials: true,
+        };
+        assert!(matches!(
+            err(&with_credentials, 0),
+            Failure::RedirectWithCredentials(_)
+        ));
+        let ok = http("https://api.example.com/b", API);
+        assert!(follow_redirect(&f, 302, API, &ok, MAX_REDIRECTS - 1).is_ok());
+        assert_eq!(err(&ok, MAX_REDIRECTS), Failure::TooManyRedirects);
+        let e = follow_redirect(&f, 302, API, &ok, MAX_REDIRECTS).unwrap_err();
+        assert_eq!(
+            e.chrome(&f),
+            "Failed to load resource: net::ERR_TOO_MANY_REDIRECTS"
+        );
+        assert!(e
+            .firefox(&f)
+            .ends_with("(Reason: CORS request did not succeed). Status code: (null)."));
+    }
+
+    #[test]
+    fn messages_after_a_redirect() {
+        let f = fetch("GET");
+        let other = http("https://b.example/c", "https://b.example");
+        let next = follow_redirect(&f, 302, API, &other, 0).unwrap();
+        let r = Response::new(200).header("Access-Control-Allow-Origin", ORIGIN);
+        let e = check_actual(&next, &r).unwrap_err();
+        assert_eq!(e.failure, Failure::AllowOriginMismatch(ORIGIN.into()));
+        // Chrome names both URLs and the page's origin, not `null`.
+        assert_eq!(
+            e.chrome(&next),
+            format!("Access to fetch at 'https://b.example/c' (redirected from '{URL}') from origin '{ORIGIN}' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value '{ORIGIN}' that is not equal to the supplied origin.")
+        );
+        assert!(e
+            .firefox(&next)
+            .starts_with("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://b.example/c."));
+        let star = Response::new(200).header("Access-Control-Allow-Origin", "*");
+        assert!(check_actual(&next, &star).is_ok());
+        let null = Response::new(200).header("Access-Control-Allow-Origin", "null");
+        assert!(check_actual(&next, &null).is_ok());
+    }
+
+    #[test]
+    fn a_preflight_is_never_redirected() {
+        let f = fetch("PUT");
+        let r = ok()
+            .header("Access-Control-Allow-Methods", "PUT")
+            .header("Location", "/elsewhere");
+        assert!(check_preflight(&f, &r).is_ok());
+        let redirect = Response { status: 307, ..r };
+        let e = check_preflight(&f, &redirect).unwrap_err();
+        assert_eq!(e.failure, Failure::PreflightRedirect);
+        assert!(e.chrome(&f).ends_with("Response to preflight request doesn't pass access control check: Redirect is not allowed for a preflight request."));
+        assert!(e
+            .firefox(&f)
+            .ends_with("(Reason: CORS request external redirect not allowed)."));
+        // Without a Location it is just not an ok status.
+        let bare = Response::new(307).header("Access-Control-Allow-Origin", ORIGIN);
+        assert_eq!(
+            check_preflight(&f, &bare).unwrap_err().failure,
+            Failure::PreflightStatus
+        );
     }
 }

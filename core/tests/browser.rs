@@ -3,7 +3,9 @@
 //! browser accepts the headers; whenever it refuses, the browser fails, with
 //! the console messages `explain` predicts.
 
-use corsgate::browser::{check_actual, check_preflight, Fetch, Response};
+use corsgate::browser::{
+    check_actual, check_preflight, follow_redirect, Fetch, Location, Response,
+};
 use corsgate::{Decision, Policy, PolicyBuilder, PolicyConfig, Request};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -215,5 +217,47 @@ fn table() {
     ];
     for (json, fetch) in cases {
         check(&Policy::from_json(json).unwrap(), fetch).unwrap();
+    }
+}
+
+/// After a redirect through another origin the engine sees `Origin: null`:
+/// only a policy allowing any origin (or `null`) lets the request through,
+/// and the browser agrees, with Chrome's message naming both URLs.
+#[test]
+fn a_tainted_request_is_judged_as_null() {
+    let first_url = "https://a.example/x";
+    let page = "https://app.example.com";
+    let location = Location::Http {
+        url: URL.to_owned(),
+        origin: "https://api.example.com".to_owned(),
+        credentials: false,
+    };
+    let first = Fetch::new(first_url, page, "GET");
+    let fetch = follow_redirect(&first, 302, "https://a.example", &location, 0).unwrap();
+    let cases = [
+        (r#"{"origins":["https://app.example.com"]}"#, false),
+        (r#"{"origins":["*"]}"#, true),
+        (
+            r#"{"origins":["null"],"dangerous":{"allow_null_origin":true}}"#,
+            true,
+        ),
+    ];
+    for (json, allowed) in cases {
+        let policy = Policy::from_json(json).unwrap();
+        let request = Request::new(b"GET").header(b"Origin", fetch.request_origin().as_bytes());
+        let decision = policy.decide(&request);
+        assert_eq!(decision.allowed(), allowed, "{json}");
+        let browser = check_actual(&fetch, &response(&decision, 200));
+        assert_eq!(browser.is_ok(), allowed, "{json}");
+        if let Err(e) = browser {
+            // explain() sees only the final URL and `null`.
+            let x = policy.explain(&request, &decision, URL).unwrap();
+            let expected = x.chrome.replace(
+                &format!("'{URL}' from origin 'null'"),
+                &format!("'{URL}' (redirected from '{first_url}') from origin '{page}'"),
+            );
+            assert_eq!(e.chrome(&fetch), expected);
+            assert_eq!(e.firefox(&fetch), x.firefox);
+        }
     }
 }
