@@ -143,7 +143,7 @@ impl Policy {
         }
         let value = trim_ows(raw);
         // Configured origins are canonical, so a hit needs no parsing.
-        if self.origins.exact.contains(value) {
+        if self.origins.is_exact(value) {
             return Ok(value);
         }
         if value == b"null" {

@@ -27,10 +27,16 @@ impl Hasher for FastHasher {
             self.add(u64::from_le_bytes(*chunk));
             bytes = rest;
         }
-        if !bytes.is_empty() {
-            let mut tail = [0u8; 8];
-            tail[..bytes.len()].copy_from_slice(bytes);
-            self.add(u64::from_le_bytes(tail));
+        // The last 1 to 7 bytes as one word, read without a copy: two
+        // overlapping 4-byte reads, or three single bytes. Overlap is fine
+        // for a hash, and the slice's length was hashed before its bytes.
+        let n = bytes.len();
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            self.add(
+                u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32,
+            );
+        } else if let (Some(&a), Some(&c)) = (bytes.first(), bytes.last()) {
+            self.add(u64::from(a) | u64::from(bytes[n / 2]) << 8 | u64::from(c) << 16);
         }
     }
 

@@ -117,6 +117,8 @@ impl AllowMethods {
 #[derive(Debug, Default)]
 pub(crate) struct OriginTable {
     pub exact: FastSet<Box<[u8]>>,
+    /// `exact` as a list when it is short enough that comparing beats hashing.
+    pub exact_few: Option<Box<[Box<[u8]>]>>,
     pub any_port: FastSet<Box<[u8]>>,
     pub subdomains: FastMap<Box<[u8]>, Vec<SubdomainRule>>,
 }
@@ -127,7 +129,20 @@ pub(crate) struct SubdomainRule {
     pub port: Port,
 }
 
+/// Up to this many exact origins, a request's origin is compared with each
+/// (lengths first) instead of hashed.
+const FEW_EXACT_ORIGINS: usize = 4;
+
 impl OriginTable {
+    /// Whether `origin` (trimmed, unparsed) is one of the exact origins.
+    #[inline]
+    pub(crate) fn is_exact(&self, origin: &[u8]) -> bool {
+        match &self.exact_few {
+            Some(few) => few.iter().any(|o| **o == *origin),
+            None => self.exact.contains(origin),
+        }
+    }
+
     /// Whether a parsed, canonical request origin matches a pattern.
     pub(crate) fn matches_pattern(&self, origin: &[u8], parts: &Parts<'_>) -> bool {
         if !self.any_port.is_empty() && self.any_port.contains(&origin[..parts.without_port]) {
@@ -801,6 +816,9 @@ fn compile_origins(
         } else {
             table.exact.insert(bytes.into());
         }
+    }
+    if table.exact.len() <= FEW_EXACT_ORIGINS {
+        table.exact_few = Some(table.exact.iter().cloned().collect());
     }
     (table, any_origin)
 }

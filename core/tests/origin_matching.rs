@@ -118,20 +118,33 @@ const TABLE: &[(&[&str], &str, bool)] = &[
     (&["https://a.example"], "https://user@a.example", false),
 ];
 
+/// Unrelated exact origins that push a policy past the few exact origins the
+/// engine compares one by one, so that its hash lookup answers instead.
+const PADDING: [&str; 5] = [
+    "https://pad1.example.org",
+    "https://pad2.example.org",
+    "https://pad3.example.org",
+    "https://pad4.example.org",
+    "https://pad5.example.org",
+];
+
 #[test]
 fn patterns_match_only_the_origins_they_mean() {
     let mut wrong = Vec::new();
-    for (patterns, origin, want) in TABLE {
-        let policy = Policy::builder()
-            .origins(patterns.iter().copied())
-            .build()
-            .unwrap_or_else(|e| panic!("{patterns:?}: {e}"));
-        let request = Request::new(b"GET").header(b"Origin", origin.as_bytes());
-        let got = policy.decide(&request).allowed();
-        if got != *want {
-            wrong.push(format!(
-                "{patterns:?} vs {origin:?}: got {got}, want {want}"
-            ));
+    for padding in [&[][..], &PADDING[..]] {
+        for (patterns, origin, want) in TABLE {
+            let policy = Policy::builder()
+                .origins(patterns.iter().chain(padding).copied())
+                .build()
+                .unwrap_or_else(|e| panic!("{patterns:?}: {e}"));
+            let request = Request::new(b"GET").header(b"Origin", origin.as_bytes());
+            let got = policy.decide(&request).allowed();
+            if got != *want {
+                wrong.push(format!(
+                    "{patterns:?} (+{} padding) vs {origin:?}: got {got}, want {want}",
+                    padding.len()
+                ));
+            }
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
