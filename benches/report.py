@@ -241,8 +241,8 @@ def c_block(out: Path, when: str) -> str | None:
     target = re.search(r"within ([0-9.]+)x", _c_bench_doc())
     if target and ratios:
         limit, worst = float(target.group(1)), max(ratios)
-        verdict = "met" if worst <= limit else f"missed by {worst / limit:.2f}x"
-        lines += ["", f"Target C ABI within {limit:g}x of the Rust API: worst {worst:.2f}x, {verdict}."]
+        verdict = "met" if worst <= limit else f"missed by {(worst / limit - 1) * 100:.1f}%"
+        lines += ["", f"Target C ABI within {limit:g}x of the Rust API: worst {worst:.3f}x, {verdict}."]
     return "\n".join(lines) + "\n"
 
 
