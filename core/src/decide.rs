@@ -3,6 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::ascii::{eq_exact, eq_lowercase};
 use crate::decision::{Decision, InlineNames, Kind, Reason, Reflected};
 use crate::fetch::{
     is_forbidden_method, is_forbidden_request_header, is_safelisted_method, is_tchar, trim_ows,
@@ -12,7 +13,7 @@ use crate::limits::{
 };
 use crate::origin;
 use crate::policy::Policy;
-use crate::request::{Field, Request};
+use crate::request::{Field, Lines, Request};
 
 /// The outcome before it becomes a [`Decision`]: small, so the functions
 /// that compute it return it cheaply; the decision (which holds an inline
@@ -203,7 +204,7 @@ impl Policy {
         }
         let allowed = is_safelisted_method(m)
             || (self.any_method && !(self.credentials && m == b"*"))
-            || self.methods.iter().any(|c| **c == *m);
+            || self.methods.iter().any(|c| eq_exact(c, m));
         if allowed && !is_forbidden_method(m) {
             Ok(m)
         } else {
@@ -217,6 +218,14 @@ impl Policy {
     fn check_request_headers<'a>(&self, request: &Request<'a>) -> Result<Reflect<'a>, Reason> {
         if request.request_headers_overflow {
             return Err(Reason::InvalidRequestHeaders);
+        }
+        // A browser's own list of listed names: nothing to scan.
+        if let (Some(lists), Lines::One(line)) =
+            (&self.request_header_lists, &request.request_headers)
+        {
+            if lists.contains(*line) {
+                return Ok(Reflect::None);
+            }
         }
         let lines = request.request_headers();
         let mut names = 0usize;
@@ -290,10 +299,7 @@ impl Policy {
         }
         // Configured names are lowercase, as browsers send them.
         let Some(set) = &self.request_header_set else {
-            return self
-                .request_headers
-                .iter()
-                .any(|c| c.len() == name.len() && (**c == *name || c.eq_ignore_ascii_case(name)));
+            return self.request_headers.iter().any(|c| eq_lowercase(name, c));
         };
         if !name.iter().any(u8::is_ascii_uppercase) {
             return set.contains(name);

@@ -240,15 +240,15 @@ impl<'a> Decision<'a> {
     /// The headers to set, replacing any same-named header the application set.
     #[inline]
     pub fn headers(&self) -> Headers<'_> {
-        let (main, extra): (&[HeaderName], &[HeaderName]) = match self.policy {
-            None => (&[], &[]),
-            Some(p) if self.kind != Kind::Preflight => (&p.actual_headers, &[]),
-            Some(p) if self.private_network => (&p.preflight_headers, &p.private_network_headers),
-            Some(p) => (&p.preflight_headers, &[]),
+        let names: &[HeaderName] = match self.policy {
+            None => &[],
+            Some(p) if self.kind != Kind::Preflight => &p.actual_headers,
+            Some(p) if self.private_network => &p.preflight_headers_private_network,
+            Some(p) => &p.preflight_headers,
         };
         Headers {
             decision: self,
-            names: main.iter().chain(extra),
+            names: names.iter(),
         }
     }
 
@@ -257,6 +257,7 @@ impl<'a> Decision<'a> {
         self.value(name)
     }
 
+    #[inline]
     fn value(&self, name: HeaderName) -> Option<&[u8]> {
         let policy = self.policy?;
         let preflight = self.kind == Kind::Preflight;
@@ -290,7 +291,7 @@ impl<'a> Decision<'a> {
 pub struct Headers<'d> {
     decision: &'d Decision<'d>,
     /// The policy's precomputed list of headers for this kind of response.
-    names: std::iter::Chain<std::slice::Iter<'d, HeaderName>, std::slice::Iter<'d, HeaderName>>,
+    names: std::slice::Iter<'d, HeaderName>,
 }
 
 impl<'d> Iterator for Headers<'d> {

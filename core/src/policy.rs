@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::ascii::eq_exact;
 use crate::config::{toml_to_json, DangerousConfig, PolicyConfig, PrivateNetworkConfig};
 use crate::decision::HeaderName;
 use crate::error::{ErrorCode, PolicyError, Problem};
@@ -26,6 +27,9 @@ pub type OriginPredicate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 /// Up to this many configured request header names, a linear scan beats
 /// hashing the requested name.
 const LINEAR_HEADER_LOOKUP: usize = 8;
+/// Up to this many listed request headers, every list a browser can send for
+/// them (2^n - 1 of them) is precomputed.
+const BROWSER_LISTS_UP_TO: usize = 6;
 
 /// A validated, compiled CORS policy. Immutable; share it across threads.
 ///
@@ -64,6 +68,10 @@ pub struct Policy {
     /// `request_headers` as a set, when the list is longer than a linear scan
     /// is worth.
     pub(crate) request_header_set: Option<FastSet<Box<[u8]>>>,
+    /// Every `Access-Control-Request-Headers` value a browser sends for
+    /// listed names (Fetch: a sorted, lowercase, comma-joined set), for short
+    /// lists: such a line is accepted with one lookup instead of a scan.
+    pub(crate) request_header_lists: Option<FastSet<Box<[u8]>>>,
     pub(crate) any_request_header: bool,
     pub(crate) authorization_listed: bool,
     pub(crate) reflect_request_headers: bool,
@@ -80,8 +88,9 @@ pub struct Policy {
     /// Headers an accepted preflight carries, in order, before the private
     /// network ones (`AllowHeaders` may still be empty when echoing).
     pub(crate) preflight_headers: Vec<HeaderName>,
-    /// Headers added when a private network preflight is granted.
-    pub(crate) private_network_headers: Vec<HeaderName>,
+    /// `preflight_headers` and then those a granted private network
+    /// preflight adds.
+    pub(crate) preflight_headers_private_network: Vec<HeaderName>,
 }
 
 impl fmt::Debug for Policy {
@@ -138,7 +147,7 @@ impl OriginTable {
     #[inline]
     pub(crate) fn is_exact(&self, origin: &[u8]) -> bool {
         match &self.exact_few {
-            Some(few) => few.iter().any(|o| **o == *origin),
+            Some(few) => few.iter().any(|o| eq_exact(o, origin)),
             None => self.exact.contains(origin),
         }
     }
@@ -531,6 +540,9 @@ fn compile(
     // Long lists are also hashed (`Policy::request_header_allowed`).
     let request_header_set = (request_headers.len() > LINEAR_HEADER_LOOKUP)
         .then(|| request_headers.iter().cloned().collect());
+    let request_header_lists = (!any_request_header
+        && (1..=BROWSER_LISTS_UP_TO).contains(&request_headers.len()))
+    .then(|| browser_lists(&request_headers));
 
     // Expose headers.
     let any_expose = config.expose_headers.iter().any(|h| h == "*");
@@ -662,21 +674,26 @@ fn compile(
     ]
     .into_iter()
     .flatten()
-    .collect();
-    let private_network_headers = [
-        Some(HeaderName::AllowPrivateNetwork),
-        pn.id.as_ref().map(|_| HeaderName::PrivateNetworkAccessId),
-        pn.name
-            .as_ref()
-            .map(|_| HeaderName::PrivateNetworkAccessName),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    .collect::<Vec<_>>();
+    let preflight_headers_private_network = preflight_headers
+        .iter()
+        .copied()
+        .chain(
+            [
+                Some(HeaderName::AllowPrivateNetwork),
+                pn.id.as_ref().map(|_| HeaderName::PrivateNetworkAccessId),
+                pn.name
+                    .as_ref()
+                    .map(|_| HeaderName::PrivateNetworkAccessName),
+            ]
+            .into_iter()
+            .flatten(),
+        )
+        .collect();
     Policy {
         actual_headers,
         preflight_headers,
-        private_network_headers,
+        preflight_headers_private_network,
         private_network: config.private_network.clone(),
         any_origin,
         credentials,
@@ -686,6 +703,7 @@ fn compile(
         any_method,
         request_headers,
         request_header_set,
+        request_header_lists,
         any_request_header,
         authorization_listed,
         reflect_request_headers,
@@ -698,6 +716,28 @@ fn compile(
         vary_other,
         config,
     }
+}
+
+/// The values of `Access-Control-Request-Headers` a browser sends when it
+/// asks for some of `names` (lowercase, distinct): each non-empty subset,
+/// sorted bytewise and joined by `,` (Fetch, "CORS-unsafe request-header
+/// names").
+fn browser_lists(names: &[Box<[u8]>]) -> FastSet<Box<[u8]>> {
+    let mut sorted: Vec<&[u8]> = names.iter().map(|n| &**n).collect();
+    sorted.sort_unstable();
+    (1u32..1 << sorted.len())
+        .map(|subset| {
+            let chosen = sorted
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| subset & (1 << i) != 0)
+                .map(|(_, n)| *n);
+            chosen
+                .collect::<Vec<_>>()
+                .join(&b","[..])
+                .into_boxed_slice()
+        })
+        .collect()
 }
 
 fn invalid_header_name(key: &str, h: &str) -> Problem {
@@ -904,6 +944,49 @@ mod tests {
         assert!(is_public_suffix(b"github.io"));
         assert!(!is_public_suffix(b"example.com"));
         assert!(!is_public_suffix(b"localhost"));
+    }
+
+    #[test]
+    fn browser_lists_are_the_sorted_subsets() {
+        let policy = Policy::builder()
+            .origins(["https://app.example.com"])
+            .request_headers(["X-Request-Id", "content-type", "authorization"])
+            .build()
+            .unwrap();
+        let lists = policy.request_header_lists.as_ref().unwrap();
+        let mut got: Vec<&str> = lists
+            .iter()
+            .map(|l| std::str::from_utf8(l).unwrap())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            [
+                "authorization",
+                "authorization,content-type",
+                "authorization,content-type,x-request-id",
+                "authorization,x-request-id",
+                "content-type",
+                "content-type,x-request-id",
+                "x-request-id",
+            ]
+        );
+        // Not precomputed: `*`, and lists too long to enumerate.
+        let any = Policy::builder()
+            .origins(["https://app.example.com"])
+            .request_headers(["*"])
+            .build()
+            .unwrap();
+        assert!(any.request_header_lists.is_none());
+        let names: Vec<String> = (0..=BROWSER_LISTS_UP_TO)
+            .map(|i| format!("x-{i}"))
+            .collect();
+        let long = Policy::builder()
+            .origins(["https://app.example.com"])
+            .request_headers(names)
+            .build()
+            .unwrap();
+        assert!(long.request_header_lists.is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The request as the engine sees it: a method and four header values,
 //! borrowed from the host's buffers (SPEC §1).
 
+use crate::ascii::eq_lowercase;
 use crate::limits::{MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADERS_LINES};
 
 /// The request headers the engine reads (SPEC §1), lowercase, in the order
@@ -62,25 +63,37 @@ pub struct Request<'a> {
     pub(crate) origin: Field<'a>,
     pub(crate) request_method: Field<'a>,
     pub(crate) private_network: Field<'a>,
-    pub(crate) request_headers: [&'a [u8]; MAX_REQUEST_HEADERS_LINES],
-    pub(crate) request_headers_lines: usize,
+    pub(crate) request_headers: Lines<'a>,
     /// Raw bytes over all ACRH lines, saturating once a limit is crossed.
     pub(crate) request_headers_len: usize,
     /// More lines or bytes than the limits allow: the list is refused unread.
     pub(crate) request_headers_overflow: bool,
 }
 
+/// The `Access-Control-Request-Headers` lines kept. One line is the usual
+/// case, so the array for several is only written when a second line comes.
+// Inline on purpose: boxing the rare large variant would allocate.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub(crate) enum Lines<'a> {
+    None,
+    One(&'a [u8]),
+    Many {
+        lines: [&'a [u8]; MAX_REQUEST_HEADERS_LINES],
+        count: usize,
+    },
+}
+
 impl<'a> Request<'a> {
     /// A request with `method` and no headers yet.
-    #[inline]
+    #[inline(always)]
     pub fn new(method: &'a [u8]) -> Self {
         Request {
             method,
             origin: Field::Absent,
             request_method: Field::Absent,
             private_network: Field::Absent,
-            request_headers: [&[]; MAX_REQUEST_HEADERS_LINES],
-            request_headers_lines: 0,
+            request_headers: Lines::None,
             request_headers_len: 0,
             request_headers_overflow: false,
         }
@@ -88,7 +101,9 @@ impl<'a> Request<'a> {
 
     /// A request from its method and header lines (name, value), repeats
     /// included, in the order received.
-    #[inline]
+    // Always inlined: the request is then built where it is used, not built
+    // and copied out (it holds room for several ACRH lines).
+    #[inline(always)]
     pub fn from_headers<I, N>(method: &'a [u8], lines: I) -> Self
     where
         I: IntoIterator<Item = (N, &'a [u8])>,
@@ -136,7 +151,7 @@ impl<'a> Request<'a> {
         const M: usize = REQUEST_METHOD.len();
         const H: usize = REQUEST_HEADERS.len();
         const P: usize = REQUEST_PRIVATE_NETWORK.len();
-        let is = |expected: &str| name.eq_ignore_ascii_case(expected.as_bytes());
+        let is = |expected: &str| eq_lowercase(name, expected.as_bytes());
         match name.len() {
             O if is(ORIGIN) => self.origin.push(value),
             M if is(REQUEST_METHOD) => self.request_method.push(value),
@@ -159,14 +174,26 @@ impl<'a> Request<'a> {
             return;
         }
         self.request_headers_len = self.request_headers_len.saturating_add(value.len());
-        if self.request_headers_lines == MAX_REQUEST_HEADERS_LINES
-            || self.request_headers_len > MAX_REQUEST_HEADERS_LEN
-        {
+        if self.request_headers_len > MAX_REQUEST_HEADERS_LEN {
             self.request_headers_overflow = true;
             return;
         }
-        self.request_headers[self.request_headers_lines] = value;
-        self.request_headers_lines += 1;
+        match &mut self.request_headers {
+            Lines::None => self.request_headers = Lines::One(value),
+            Lines::One(first) => {
+                let mut lines = [&[][..]; MAX_REQUEST_HEADERS_LINES];
+                lines[0] = *first;
+                lines[1] = value;
+                self.request_headers = Lines::Many { lines, count: 2 };
+            }
+            Lines::Many { count, .. } if *count == MAX_REQUEST_HEADERS_LINES => {
+                self.request_headers_overflow = true;
+            }
+            Lines::Many { lines, count } => {
+                lines[*count] = value;
+                *count += 1;
+            }
+        }
     }
 
     /// The request method, as sent.
@@ -197,7 +224,11 @@ impl<'a> Request<'a> {
 
     /// The `Access-Control-Request-Headers` lines kept (none past a limit).
     pub fn request_headers(&self) -> &[&'a [u8]] {
-        &self.request_headers[..self.request_headers_lines]
+        match &self.request_headers {
+            Lines::None => &[],
+            Lines::One(line) => std::slice::from_ref(line),
+            Lines::Many { lines, count } => &lines[..*count],
+        }
     }
 
     /// The `Access-Control-Request-Private-Network` value when exactly one line was sent.

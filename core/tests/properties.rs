@@ -342,6 +342,7 @@ proptest! {
         configured in subsequence(HEADER_NAMES, 0..=HEADER_NAMES.len()),
         upper_configured in any::<bool>(),
         requested in prop::collection::vec((select(HEADER_NAMES), any::<u8>()), 0..12),
+        browser_form in any::<bool>(),
     ) {
         let configured_names: Vec<String> = configured
             .iter()
@@ -362,7 +363,16 @@ proptest! {
                     .collect()
             })
             .collect();
-        let acrh = names.join(", ");
+        // A browser's own form (lowercase, sorted, distinct, joined by `,`)
+        // takes the engine's precomputed-list path; the other forms its scanner.
+        let acrh = if browser_form {
+            let mut lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+            lower.sort();
+            lower.dedup();
+            lower.join(",")
+        } else {
+            names.join(", ")
+        };
         let lines = vec![
             (b"Origin".to_vec(), b"https://app.example.com".to_vec()),
             (b"Access-Control-Request-Method".to_vec(), b"GET".to_vec()),
