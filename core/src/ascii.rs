@@ -67,14 +67,15 @@ pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
 }
 
 /// Whether `a == b`, comparing words inline: the short values compared on
-/// the hot path (methods, origins) cost less this way than through `memcmp`.
+/// the hot path (methods, origins, header lists) cost less this way than
+/// through `memcmp`.
 #[inline]
 pub(crate) fn eq_exact(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
     let n = a.len();
-    if n > 32 {
+    if n > 64 {
         return a == b;
     }
     if n >= 8 {

@@ -223,7 +223,7 @@ impl Policy {
         if let (Some(lists), Lines::One(line)) =
             (&self.request_header_lists, &request.request_headers)
         {
-            if lists.contains(*line) {
+            if lists.contains(line) {
                 return Ok(Reflect::None);
             }
         }
