@@ -224,6 +224,30 @@ pub(crate) fn parse(input: &[u8], wildcards: bool) -> Result<Parts<'_>, Flaw> {
     })
 }
 
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const HYPHEN: u8 = 4;
+/// Bytes a scheme may hold after its first letter: `[a-z0-9+.-]`.
+const SCHEME: u8 = 8;
+
+/// What each byte may be in a request origin's scheme and DNS host.
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'a'..=b'z' => LETTER | SCHEME,
+            b'0'..=b'9' => DIGIT | SCHEME,
+            b'-' => HYPHEN | SCHEME,
+            b'+' | b'.' => SCHEME,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
 /// The hot-path form of `parse(input, false)`: one pass over the bytes for
 /// the usual DNS-named origin, deferring to [`parse`] only for IP literals.
 /// Agrees with `parse(input, false).ok()` on every input (property tested).
@@ -234,10 +258,9 @@ pub(crate) fn parse_request(input: &[u8]) -> Option<Parts<'_>> {
         return None;
     }
     let mut i = 1;
-    while i < n
-        && (input[i].is_ascii_lowercase()
-            || input[i].is_ascii_digit()
-            || matches!(input[i], b'+' | b'-' | b'.'))
+    while input
+        .get(i)
+        .is_some_and(|&b| BYTE_CLASS[b as usize] & SCHEME != 0)
     {
         i += 1;
     }
@@ -246,41 +269,37 @@ pub(crate) fn parse_request(input: &[u8]) -> Option<Parts<'_>> {
         return None;
     }
     i += 3;
-    let host_start = i;
-    // Labels of [a-z0-9-], 1..=63 bytes, no leading or trailing '-'.
-    let mut label_len = 0usize;
-    let mut prev = b'.';
-    let mut last_label_numeric = true;
-    while i < n {
-        let b = input[i];
-        match b {
-            b'a'..=b'z' => last_label_numeric = false,
-            b'0'..=b'9' => {}
-            b'-' if prev != b'.' => last_label_numeric = false,
-            b'.' if prev != b'.' && prev != b'-' => {
-                label_len = 0;
-                prev = b;
-                last_label_numeric = true;
-                i += 1;
-                continue;
+    // Labels of [a-z0-9-], 1..=63 bytes, no leading or trailing '-', split
+    // by single dots and ended by ':' or the end. Anything else (IP
+    // literals, malformed hosts) goes to the full parser, which decides.
+    let mut last_label_numeric;
+    loop {
+        let start = i;
+        let mut seen = 0u8;
+        while let Some(&b) = input.get(i) {
+            let class = BYTE_CLASS[b as usize] & (LETTER | DIGIT | HYPHEN);
+            if class == 0 {
+                break;
             }
-            b':' => break,
-            // IP literals, and anything malformed: the full parser decides.
+            seen |= class;
+            i += 1;
+        }
+        let label = &input[start..i];
+        match (label.first(), label.last()) {
+            (Some(&first), Some(&last)) if first != b'-' && last != b'-' && label.len() <= 63 => {}
             _ => return parse(input, false).ok(),
         }
-        label_len += 1;
-        if label_len > 63 {
-            return None;
+        last_label_numeric = seen == DIGIT;
+        if input.get(i) == Some(&b'.') {
+            i += 1;
+        } else {
+            break;
         }
-        prev = b;
-        i += 1;
     }
-    if i == host_start || prev == b'.' || prev == b'-' {
-        return None;
-    }
-    if last_label_numeric {
+    if !matches!(input.get(i), None | Some(b':')) || last_label_numeric {
         return parse(input, false).ok();
     }
+    let host_start = scheme.len() + 3;
     let without_port = i;
     let port = if i == n {
         Port::Default
@@ -608,7 +627,7 @@ mod tests {
 
         #[test]
         fn fast_request_parser_agrees_with_the_full_one(
-            s in "(https?|wss?|x-y\\+z|H)(://|:/|//)?([a-z0-9.-]{0,8}|\\[[0-9a-f:.]{0,12}\\]|[0-9.]{0,16}|[A-Za-z0-9*@/?# %._-]{0,6})(:[0-9*]{0,6})?[/ ]?"
+            s in "(https?|wss?|x-y\\+z|H)(://|:/|//)?([a-z0-9.-]{0,8}|\\[[0-9a-f:.]{0,12}\\]|[0-9.]{0,16}|[A-Za-z0-9*@/?# %._-]{0,6}|([a-z0-9-]{0,3}\\.)?[a-z0-9-]{61,65}(\\.[a-z0-9-]{1,3})?)(:[0-9*]{0,6})?[/ ]?"
         ) {
             let fast = parse_request(s.as_bytes()).map(|p| (p.scheme, p.host, p.host_kind, p.port, p.without_port));
             let full = parse(s.as_bytes(), false).ok().map(|p| (p.scheme, p.host, p.host_kind, p.port, p.without_port));

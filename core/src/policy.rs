@@ -130,6 +130,27 @@ pub(crate) struct OriginTable {
     pub exact_few: Option<Box<[Box<[u8]>]>>,
     pub any_port: FastSet<Box<[u8]>>,
     pub subdomains: FastMap<Box<[u8]>, Vec<SubdomainRule>>,
+    /// The lengths of the keys of `subdomains`: a host suffix of another
+    /// length is not looked up.
+    pub subdomain_lengths: LengthSet,
+}
+
+/// A set of lengths below 256 as a bit set (hosts are at most 253 bytes;
+/// longer lengths are never members).
+#[derive(Debug, Default)]
+pub(crate) struct LengthSet([u64; 4]);
+
+impl LengthSet {
+    fn insert(&mut self, n: usize) {
+        if let Some(word) = self.0.get_mut(n / 64) {
+            *word |= 1 << (n % 64);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, n: usize) -> bool {
+        self.0.get(n / 64).is_some_and(|w| w >> (n % 64) & 1 == 1)
+    }
 }
 
 #[derive(Debug)]
@@ -163,7 +184,11 @@ impl OriginTable {
         let host = parts.host;
         // Each proper suffix that starts after a dot: a.b.example.com -> b.example.com, example.com, com.
         for (i, _) in host.iter().enumerate().filter(|(_, &b)| b == b'.') {
-            if let Some(rules) = self.subdomains.get(&host[i + 1..]) {
+            let suffix = &host[i + 1..];
+            if !self.subdomain_lengths.contains(suffix.len()) {
+                continue;
+            }
+            if let Some(rules) = self.subdomains.get(suffix) {
                 let hit = rules.iter().any(|r| {
                     *r.scheme == *parts.scheme
                         && match r.port {
@@ -841,6 +866,7 @@ fn compile_origins(
         }
         let bytes = o.as_bytes();
         if parts.wildcard {
+            table.subdomain_lengths.insert(parts.host.len());
             let rules = table.subdomains.entry(parts.host.into()).or_default();
             if !rules
                 .iter()
