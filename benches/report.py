@@ -351,34 +351,38 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
                 "met" if r <= ORIGINS_TARGET else f"**missed** by {r / ORIGINS_TARGET:.2f}x",
             ]
         )
-    # The core issue's per-request targets for corsgate alone, judged on the
-    # worst case of each kind, with and without building the request.
-    for kind, cases, limit in (
-        ("actual", ["actual allowed", "actual refused"], ACTUAL_NS),
-        ("preflight", ["preflight allowed, 3 headers", "preflight refused"], PREFLIGHT_NS),
+    # The core issue's per-request targets for corsgate alone: the engine on
+    # a request built beforehand, and with the request built from lines.
+    for case, limit in (
+        ("actual allowed", ACTUAL_NS),
+        ("actual refused", ACTUAL_NS),
+        ("preflight allowed, 3 headers", PREFLIGHT_NS),
+        ("preflight refused", PREFLIGHT_NS),
     ):
-        for group, how in (
-            (BUILT, "request built beforehand"),
-            ("decide", "request built from header lines"),
-        ):
-            times = [alone.get((group, c)) for c in cases]
-            if not all(times):
-                continue
-            worst = max(times)
-            rows.append(
-                [
-                    f"corsgate ≤ {limit} ns per {kind} request ({how})",
-                    fmt_time(worst),
-                    "met" if worst <= limit else f"**missed** by {worst / limit:.2f}x",
-                ]
-            )
+        built, lines_ns = alone.get((BUILT, case)), alone.get(("decide", case))
+        if not (built and lines_ns):
+            continue
+
+        def judged(ns: float, how: str) -> str:
+            return f"{how} met" if ns <= limit else f"{how} **missed** by {ns / limit:.2f}x"
+
+        rows.append(
+            [
+                f"corsgate ≤ {limit} ns: {case}",
+                f"{fmt_time(built)} built / {fmt_time(lines_ns)} from lines",
+                f"{judged(built, 'built')}; {judged(lines_ns, 'from lines')}",
+            ]
+        )
     lines = ["## Targets", ""]
     lines += table(["target", "measured", "verdict"], rows)
     lines += [
         "",
         "Ratios are medians of the whole per-request work, the shared floor "
         "(dropping the request, `baseline` below) included for every contender; "
-        "the table below also gives them with that floor subtracted.",
+        "the table below also gives them with that floor subtracted. The corsgate ≤ N ns rows "
+        "are corsgate alone (see *corsgate alone, from header lines*): `decide` and reading the "
+        "headers on a request built beforehand, and the same with the request built from its "
+        "header lines.",
     ]
     s[OWN[1]] = "\n".join(lines) + "\n"
 
@@ -404,6 +408,10 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
         "- Policy for every contender: credentials, origins `https://app.example.com` and "
         "`https://admin.example.com`, methods PUT and DELETE, request headers content-type, "
         "x-request-id and authorization, max-age 600, exposed x-request-id.",
+        "- *preflight allowed, 3 request headers*: `Access-Control-Request-Headers: "
+        "authorization,content-type,x-request-id`, the form a browser sends (Fetch sorts and "
+        "lowercases the names); corsgate matches that form with one lookup when 6 names or fewer "
+        "are listed, and scans any other form (the *names in ACRH* curve below is a scan).",
         "- *wildcard subdomain*: corsgate lists `https://*.preview.example.com`; tower-http "
         "has no pattern, so it gets `AllowOrigin::predicate` (the exact list, then a suffix "
         "check); bunner_cors_rs gets its regex matcher "

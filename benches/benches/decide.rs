@@ -63,6 +63,17 @@ fn cases(c: &mut Criterion) {
             ],
         ),
         (
+            // Not the form a browser sends (sorted, lowercase, no spaces):
+            // the list is scanned name by name.
+            "preflight allowed, 3 headers, other form",
+            b"OPTIONS",
+            vec![
+                (ORIGIN, b"https://app.example.com"),
+                (ACRM, b"PUT"),
+                (ACRH, b"content-type, x-request-id, authorization"),
+            ],
+        ),
+        (
             "preflight refused",
             b"OPTIONS",
             vec![(ORIGIN, b"https://evil.example"), (ACRM, b"PUT")],

@@ -35,14 +35,13 @@ fn short_word(s: &[u8]) -> u64 {
 }
 
 /// Whether `name` equals `lower` ignoring ASCII case, where `lower` is ASCII
-/// with no uppercase letters (a configured or well-known header name).
+/// with no uppercase letters (a configured or well-known header name: the
+/// policy admits only tokens).
 #[inline]
 pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(lower.is_ascii() && !lower.iter().any(u8::is_ascii_uppercase));
     if name.len() != lower.len() {
         return false;
-    }
-    if !lower.is_ascii() {
-        return name == lower;
     }
     let n = name.len();
     if n >= 8 {

@@ -134,9 +134,10 @@ pub fn cases() -> Vec<Case> {
             &[
                 (ORIGIN, app),
                 (ACCESS_CONTROL_REQUEST_METHOD, b"PUT"),
+                // As a browser sends it: Fetch sorts and lowercases the names.
                 (
                     ACCESS_CONTROL_REQUEST_HEADERS,
-                    b"content-type,x-request-id,authorization",
+                    b"authorization,content-type,x-request-id",
                 ),
             ],
         ),
