@@ -1,6 +1,6 @@
-//! Case-insensitive comparison against a lowercase name, eight bytes at a
-//! time: header names are compared on every request line, and a byte loop
-//! costs several instructions per byte.
+//! Byte-string comparisons eight bytes at a time, exact or folding ASCII case
+//! against a lowercase name: header names, methods and origins are compared
+//! on every request, and a byte loop costs several instructions per byte.
 
 /// `0x20` in every byte of `lower` that is a lowercase ASCII letter, `0`
 /// elsewhere. Every byte of `lower` must be ASCII (below `0x80`), so the
@@ -34,16 +34,17 @@ fn short_word(s: &[u8]) -> u64 {
     }
 }
 
-/// Whether `name` equals `lower` ignoring ASCII case, where `lower` is ASCII
-/// with no uppercase letters (a configured or well-known header name: the
-/// policy admits only tokens).
-#[inline]
-pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
-    debug_assert!(lower.is_ascii() && !lower.iter().any(u8::is_ascii_uppercase));
-    if name.len() != lower.len() {
-        return false;
-    }
-    let n = name.len();
+/// Whether the equal-length `a` and `b` agree word by word under `same`:
+/// eight bytes at a time (the last word overlapping the one before), or one
+/// word of 4 to 7 bytes; `small` decides strings under 4 bytes.
+#[inline(always)]
+fn by_words(
+    a: &[u8],
+    b: &[u8],
+    same: impl Fn(u64, u64) -> bool,
+    small: impl Fn(&[u8], &[u8]) -> bool,
+) -> bool {
+    let n = a.len();
     if n >= 8 {
         let word = |s: &[u8], at: usize| match s[at..].first_chunk::<8>() {
             Some(c) => u64::from_le_bytes(*c),
@@ -51,18 +52,27 @@ pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
         };
         let mut at = 0;
         while at + 8 <= n {
-            if !word_eq(word(name, at), word(lower, at)) {
+            if !same(word(a, at), word(b, at)) {
                 return false;
             }
             at += 8;
         }
-        // The last 1 to 7 bytes, read as the last eight (overlapping).
-        return at == n || word_eq(word(name, n - 8), word(lower, n - 8));
+        // The last 1 to 7 bytes, read as the last eight.
+        return at == n || same(word(a, n - 8), word(b, n - 8));
     }
     if n >= 4 {
-        return word_eq(short_word(name), short_word(lower));
+        return same(short_word(a), short_word(b));
     }
-    name.eq_ignore_ascii_case(lower)
+    small(a, b)
+}
+
+/// Whether `name` equals `lower` ignoring ASCII case, where `lower` is ASCII
+/// with no uppercase letters (a configured or well-known header name: the
+/// policy admits only tokens).
+#[inline]
+pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
+    debug_assert!(lower.is_ascii() && !lower.iter().any(u8::is_ascii_uppercase));
+    name.len() == lower.len() && by_words(name, lower, word_eq, <[u8]>::eq_ignore_ascii_case)
 }
 
 /// Whether `a == b`, comparing words inline: the short values compared on
@@ -73,28 +83,15 @@ pub(crate) fn eq_exact(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let n = a.len();
-    if n > 64 {
+    if a.len() > 64 {
         return a == b;
     }
-    if n >= 8 {
-        let word = |s: &[u8], at: usize| match s[at..].first_chunk::<8>() {
-            Some(c) => u64::from_le_bytes(*c),
-            None => 0,
-        };
-        let mut at = 0;
-        while at + 8 <= n {
-            if word(a, at) != word(b, at) {
-                return false;
-            }
-            at += 8;
-        }
-        return at == n || word(a, n - 8) == word(b, n - 8);
-    }
-    if n >= 4 {
-        return short_word(a) == short_word(b);
-    }
-    a.iter().zip(b).all(|(x, y)| x == y)
+    by_words(
+        a,
+        b,
+        |x, y| x == y,
+        |a, b| a.iter().zip(b).all(|(x, y)| x == y),
+    )
 }
 
 #[cfg(test)]
