@@ -243,8 +243,8 @@ impl<'a> Decision<'a> {
         let names: &[HeaderName] = match self.policy {
             None => &[],
             Some(p) if self.kind != Kind::Preflight => &p.actual_headers,
-            Some(p) if self.private_network => &p.preflight_headers_private_network,
-            Some(p) => &p.preflight_headers,
+            Some(p) if self.private_network => &p.preflight_headers,
+            Some(p) => &p.preflight_headers[..p.preflight_headers_plain],
         };
         Headers {
             decision: self,

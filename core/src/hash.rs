@@ -5,7 +5,7 @@
 //! configuration, not of the input. That makes a keyed (SipHash) hasher's
 //! cost unnecessary on the hot path.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use crate::ascii::eq_exact;
 
@@ -71,10 +71,7 @@ pub(crate) struct ByteSet {
 
 impl ByteSet {
     fn slot(key: &[u8], mask: usize) -> usize {
-        let mut h = FastHasher::default();
-        h.write_usize(key.len());
-        h.write(key);
-        h.finish() as usize & mask
+        FastBuild::default().hash_one(key) as usize & mask
     }
 
     /// Whether `key` is in the set.

@@ -85,12 +85,12 @@ pub struct Policy {
     pub(crate) vary_other: &'static [&'static str],
     /// Headers an allowed non-preflight response carries, in order.
     pub(crate) actual_headers: Vec<HeaderName>,
-    /// Headers an accepted preflight carries, in order, before the private
-    /// network ones (`AllowHeaders` may still be empty when echoing).
-    pub(crate) preflight_headers: Vec<HeaderName>,
-    /// `preflight_headers` and then those a granted private network
+    /// Headers an accepted preflight carries, in order (`AllowHeaders` may
+    /// still be empty when echoing), then those a granted private network
     /// preflight adds.
-    pub(crate) preflight_headers_private_network: Vec<HeaderName>,
+    pub(crate) preflight_headers: Vec<HeaderName>,
+    /// How many of `preflight_headers` precede the private network ones.
+    pub(crate) preflight_headers_plain: usize,
 }
 
 impl fmt::Debug for Policy {
@@ -690,7 +690,7 @@ fn compile(
         .chain([expose_headers.as_ref().map(|_| HeaderName::ExposeHeaders)])
         .flatten()
         .collect();
-    let preflight_headers = [
+    let mut preflight_headers: Vec<HeaderName> = [
         Some(HeaderName::AllowOrigin),
         credentials_header,
         allow_methods.as_ref().map(|_| HeaderName::AllowMethods),
@@ -699,26 +699,23 @@ fn compile(
     ]
     .into_iter()
     .flatten()
-    .collect::<Vec<_>>();
-    let preflight_headers_private_network = preflight_headers
-        .iter()
-        .copied()
-        .chain(
-            [
-                Some(HeaderName::AllowPrivateNetwork),
-                pn.id.as_ref().map(|_| HeaderName::PrivateNetworkAccessId),
-                pn.name
-                    .as_ref()
-                    .map(|_| HeaderName::PrivateNetworkAccessName),
-            ]
-            .into_iter()
-            .flatten(),
-        )
-        .collect();
+    .collect();
+    let preflight_headers_plain = preflight_headers.len();
+    preflight_headers.extend(
+        [
+            Some(HeaderName::AllowPrivateNetwork),
+            pn.id.as_ref().map(|_| HeaderName::PrivateNetworkAccessId),
+            pn.name
+                .as_ref()
+                .map(|_| HeaderName::PrivateNetworkAccessName),
+        ]
+        .into_iter()
+        .flatten(),
+    );
     Policy {
         actual_headers,
         preflight_headers,
-        preflight_headers_private_network,
+        preflight_headers_plain,
         private_network: config.private_network.clone(),
         any_origin,
         credentials,

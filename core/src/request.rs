@@ -86,7 +86,7 @@ pub(crate) enum Lines<'a> {
 
 impl<'a> Request<'a> {
     /// A request with `method` and no headers yet.
-    #[inline(always)]
+    #[inline]
     pub fn new(method: &'a [u8]) -> Self {
         Request {
             method,
