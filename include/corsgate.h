@@ -74,6 +74,10 @@ enum corsgate_result
    * larger than any object can be.
    */
   CORSGATE_RESULT_INVALID_ARGUMENT = 7,
+  /**
+   * Nothing to change (e.g. `Vary` already lists every token, or is `*`).
+   */
+  CORSGATE_RESULT_UNCHANGED = 8,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -158,6 +162,44 @@ typedef uint32_t corsgate_reason;
 #endif // __cplusplus
 
 /**
+ * Where a header value comes from.
+ */
+enum corsgate_source
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A constant of the policy: lives as long as the policy.
+   */
+  CORSGATE_SOURCE_POLICY = 0,
+  /**
+   * The request's `Origin` value (trimmed): lives as long as the request bytes.
+   */
+  CORSGATE_SOURCE_ORIGIN = 1,
+  /**
+   * The request's `Access-Control-Request-Method` value (trimmed).
+   */
+  CORSGATE_SOURCE_REQUEST_METHOD = 2,
+  /**
+   * The request's `Access-Control-Request-Headers` line (trimmed).
+   */
+  CORSGATE_SOURCE_REQUEST_HEADERS = 3,
+  /**
+   * Built for this decision, in its `reflected` buffer: lives as long as
+   * the `corsgate_decision` (copy it to keep it longer).
+   */
+  CORSGATE_SOURCE_REBUILT = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum corsgate_source corsgate_source;
+#else
+typedef uint32_t corsgate_source;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A list of findings (errors or warnings). Immutable; free it with
  * `corsgate_findings_free`.
  */
@@ -209,16 +251,6 @@ typedef struct corsgate_finding {
 } corsgate_finding;
 
 /**
- * A dynamic origin check (SPEC §3): return nonzero to allow `origin`.
- *
- * `origin` is a valid serialized origin other than `null`, NUL-terminated,
- * `origin_len` bytes long (at most 512), valid only during the call. It is
- * called at most once per request, only when no configured origin matched,
- * possibly from several threads at once.
- */
-typedef int (*corsgate_origin_callback)(void *userdata, const char *origin, size_t origin_len);
-
-/**
  * Bytes the caller hands in. `data` may be NULL only when `len` is 0.
  */
 typedef struct corsgate_bytes {
@@ -231,6 +263,16 @@ typedef struct corsgate_bytes {
    */
   size_t len;
 } corsgate_bytes;
+
+/**
+ * A dynamic origin check (SPEC §3): return nonzero to allow `origin`.
+ *
+ * `origin` is a valid serialized origin other than `null`, NUL-terminated,
+ * `origin_len` bytes long (at most 512), valid only during the call. It is
+ * called at most once per request, only when no configured origin matched,
+ * possibly from several threads at once.
+ */
+typedef int (*corsgate_origin_callback)(void *userdata, const char *origin, size_t origin_len);
 
 /**
  * One request header line as received: a name (any case) and its value.
@@ -247,6 +289,30 @@ typedef struct corsgate_header_line {
 } corsgate_header_line;
 
 /**
+ * What a refusal recorded: enough for `corsgate_decision_explain` to
+ * explain it without deciding again. Meaningful only when the decision's
+ * `reason` is not `CORSGATE_REASON_NONE`; borrows the request bytes.
+ */
+typedef struct corsgate_refusal {
+  /**
+   * Which check failed: a stable code (core's `Check::code`).
+   */
+  uint32_t check;
+  /**
+   * Whether the request had exactly one `Origin` line.
+   */
+  bool has_origin;
+  /**
+   * That `Origin` value, trimmed (empty when `has_origin` is false).
+   */
+  struct corsgate_bytes origin;
+  /**
+   * The offending bytes of the request (may be empty).
+   */
+  struct corsgate_bytes value;
+} corsgate_refusal;
+
+/**
  * One response header to set.
  */
 typedef struct corsgate_header {
@@ -257,9 +323,13 @@ typedef struct corsgate_header {
   struct corsgate_str name;
   /**
    * The value: borrowed from the policy, the request, or the decision's
-   * own `reflected` buffer.
+   * own `reflected` buffer, as `source` says.
    */
   struct corsgate_str value;
+  /**
+   * Where `value` comes from, and so how long it lives.
+   */
+  corsgate_source source;
 } corsgate_header;
 
 /**
@@ -267,9 +337,9 @@ typedef struct corsgate_header {
  * owns (on the stack is fine; no field needs initializing).
  *
  * Its `corsgate_str`s borrow from the policy, from the request bytes passed
- * to the call, and from this struct's own `reflected` buffer: they stay valid
- * while all three live and are unchanged. A copy of the struct still points
- * into the original's buffer.
+ * to the call, and from this struct's own `reflected` buffer (each header's
+ * `source` says which): they stay valid while all three live and are
+ * unchanged. A copy of the struct still points into the original's buffer.
  */
 typedef struct corsgate_decision {
   /**
@@ -289,6 +359,10 @@ typedef struct corsgate_decision {
    * Why the request was refused; `CORSGATE_REASON_NONE` when it was not.
    */
   corsgate_reason reason;
+  /**
+   * For a refusal, the check that failed (see `corsgate_decision_explain`).
+   */
+  struct corsgate_refusal refusal;
   /**
    * How many of `headers` are set.
    */
@@ -342,6 +416,29 @@ corsgate_result corsgate_findings_free(struct corsgate_findings *findings);
  * setting the decision's headers (SPEC §5).
  */
 corsgate_result corsgate_response_header_is_cors(const uint8_t *name, size_t len, bool *out);
+
+/**
+ * Merges a decision's `Vary` tokens (`tokens`, `tokens_len`: its `vary`)
+ * into the `Vary` lines a response already has (`lines`, `lines_len`, in
+ * order; any number, possibly none), as SPEC §5 says: tokens already
+ * present (compared without case) are not repeated, `Vary: *` is left
+ * alone, trailing separators of the last line are dropped.
+ *
+ * When something changes, writes the new value of the **last** line (or,
+ * with no lines, of a new `Vary` line) to `buf` and its length to
+ * `*len_out`; when `buf_len < *len_out` the result is
+ * `CORSGATE_RESULT_BUFFER_TOO_SMALL` and nothing is written to `buf` (`buf`
+ * may be NULL when `buf_len` is 0, to ask for the length). When nothing
+ * changes the result is `CORSGATE_RESULT_UNCHANGED` with `*len_out = 0`.
+ * Never allocates.
+ */
+corsgate_result corsgate_vary_merge(const struct corsgate_bytes *lines,
+                                    size_t lines_len,
+                                    const struct corsgate_str *tokens,
+                                    size_t tokens_len,
+                                    uint8_t *buf,
+                                    size_t buf_len,
+                                    size_t *len_out);
 
 /**
  * Writes corsgate's version (e.g. `0.1.0`, static storage) to `*out`.
@@ -452,9 +549,11 @@ corsgate_result corsgate_policy_decide_values(const struct corsgate_policy *poli
                                               struct corsgate_decision *out);
 
 /**
- * Explains why `policy` refuses a request (SPEC §7), given as for
- * `corsgate_policy_decide`; `url` is the resource URL the browser fetched,
- * quoted in the console messages (bytes that are not UTF-8 show as U+FFFD).
+ * Explains a refusal (SPEC §7) from what `decision` (written by
+ * `corsgate_policy_decide*`) recorded: nothing is decided again, so the
+ * request bytes it borrows must still be live. `url` is the resource URL the
+ * browser fetched, quoted in the console messages (bytes that are not UTF-8
+ * show as U+FFFD).
  *
  * The text has five lines, `reason:`, `why:`, `fix:`, `chrome:` and
  * `firefox:`, is UTF-8 with every request byte escaped, and is written to
@@ -462,20 +561,17 @@ corsgate_result corsgate_policy_decide_values(const struct corsgate_policy *poli
  * NUL; when `buf_len <= *len_out` the result is
  * `CORSGATE_RESULT_BUFFER_TOO_SMALL` and only `buf[0] = '\0'` is written
  * (`buf` may be NULL when `buf_len` is 0, to ask for the length).
- * For an allowed or `not-cors` request the result is
- * `CORSGATE_RESULT_NOTHING_TO_EXPLAIN` with `*len_out = 0`. Allocates: keep
- * it off the hot path.
+ * For an allowed or `not-cors` decision the result is
+ * `CORSGATE_RESULT_NOTHING_TO_EXPLAIN` with `*len_out = 0`; a decision
+ * whose `kind` or `refusal.check` corsgate never wrote is
+ * `CORSGATE_RESULT_INVALID_ARGUMENT`. Allocates: keep it off the hot path.
  */
-corsgate_result corsgate_policy_explain(const struct corsgate_policy *policy,
-                                        const uint8_t *method,
-                                        size_t method_len,
-                                        const struct corsgate_header_line *lines,
-                                        size_t lines_len,
-                                        const uint8_t *url,
-                                        size_t url_len,
-                                        char *buf,
-                                        size_t buf_len,
-                                        size_t *len_out);
+corsgate_result corsgate_decision_explain(const struct corsgate_decision *decision,
+                                          const uint8_t *url,
+                                          size_t url_len,
+                                          char *buf,
+                                          size_t buf_len,
+                                          size_t *len_out);
 
 /**
  * Writes to `*warnings_out` the policy's lint warnings (SPEC §7: legal but

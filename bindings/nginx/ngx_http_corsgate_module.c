@@ -14,7 +14,8 @@
  *  - every other response (upstream, static, error pages, 4xx/5xx) gets the
  *    decision's headers from a header filter that runs after add_header's:
  *    same-named headers and other Access-Control-* headers the upstream or
- *    add_header set are dropped, and Vary is merged, never overwritten.
+ *    add_header set are dropped, and Vary is merged (by the engine's rule,
+ *    corsgate_vary_merge), never overwritten.
  *
  * Policies are built and validated at configuration time (`nginx -t` lists
  * every error), so a reload with an invalid policy fails and the running
@@ -100,11 +101,7 @@ static ngx_int_t ngx_http_corsgate_keep(ngx_http_request_t *r,
     const corsgate_decision *d, ngx_http_corsgate_headers_t *out);
 static ngx_int_t ngx_http_corsgate_set_headers(ngx_http_request_t *r,
     const ngx_http_corsgate_headers_t *hd);
-static ngx_uint_t ngx_http_corsgate_scan_vary(ngx_str_t *value,
-    const ngx_http_corsgate_headers_t *hd, ngx_uint_t *present);
-static ngx_int_t ngx_http_corsgate_merge_vary(ngx_http_request_t *r,
-    const ngx_http_corsgate_headers_t *hd, ngx_table_elt_t *last,
-    ngx_uint_t present);
+static ngx_uint_t ngx_http_corsgate_is_vary(const ngx_table_elt_t *h);
 static ngx_table_elt_t *ngx_http_corsgate_push(ngx_http_request_t *r,
     const ngx_str_t *key, const ngx_str_t *value);
 static ngx_http_corsgate_ctx_t *ngx_http_corsgate_get_ctx(
@@ -398,7 +395,8 @@ ngx_http_corsgate_decide(ngx_http_request_t *r, const corsgate_policy *policy,
 /*
  * Copies what the response needs out of a decision: the values borrow from
  * the policy (it outlives the request), the request's header lines (they
- * live as long as it) or the decision's own buffer, which is copied.
+ * live as long as it) or, as their source says, the decision's own buffer,
+ * which is copied.
  */
 static ngx_int_t
 ngx_http_corsgate_keep(ngx_http_request_t *r, const corsgate_decision *d,
@@ -417,7 +415,8 @@ ngx_http_corsgate_keep(ngx_http_request_t *r, const corsgate_decision *d,
         out->value[j].len = d->headers[j].value.len;
         out->value[j].data = (u_char *) p;
 
-        if (p >= d->reflected && p < d->reflected + sizeof(d->reflected)) {
+        /* a value the decision built lives in it: copy that one */
+        if (d->headers[j].source == CORSGATE_SOURCE_REBUILT) {
             out->value[j].data = ngx_pnalloc(r->pool, out->value[j].len);
             if (out->value[j].data == NULL) {
                 return NGX_ERROR;
@@ -442,19 +441,26 @@ static ngx_int_t
 ngx_http_corsgate_set_headers(ngx_http_request_t *r,
     const ngx_http_corsgate_headers_t *hd)
 {
-    ngx_uint_t        i, j, present, any;
+    size_t            len, nlines;
+    u_char           *buf;
+    ngx_str_t         key, value;
+    ngx_uint_t        i, j;
     ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *vary;
+    ngx_table_elt_t  *h, *last, *stack[NGX_HTTP_CORSGATE_STACK_LINES];
+    ngx_table_elt_t **vary;
+    corsgate_str      tokens[CORSGATE_MAX_VARY];
+    corsgate_bytes   *lines, line_stack[NGX_HTTP_CORSGATE_STACK_LINES];
+    corsgate_result   rc;
     bool              owned;
 
     /*
-     * Drop what the upstream or add_header set: every Access-Control-*
-     * header and any header the decision sets (hash 0: not sent). Note
-     * the Vary tokens already there (bit k for hd->vary[k]).
+     * Drop what the upstream or add_header set: every header corsgate owns
+     * and any header the decision sets (hash 0: not sent). Note the Vary
+     * lines, for core to merge the decision's tokens into.
      */
-    present = 0;
-    any = 0;
-    vary = NULL;
+    nlines = 0;
+    vary = stack;
+    lines = line_stack;
 
     for (part = &r->headers_out.headers.part; part; part = part->next) {
         h = part->elts;
@@ -484,12 +490,30 @@ ngx_http_corsgate_set_headers(ngx_http_request_t *r,
                 }
             }
 
-            if (h[i].hash != 0 && h[i].key.len == sizeof("Vary") - 1
-                && ngx_strncasecmp(h[i].key.data, (u_char *) "Vary",
-                                   sizeof("Vary") - 1) == 0)
-            {
-                vary = &h[i];
-                any |= ngx_http_corsgate_scan_vary(&h[i].value, hd, &present);
+            if (h[i].hash != 0 && ngx_http_corsgate_is_vary(&h[i])) {
+                nlines++;
+            }
+        }
+    }
+
+    if (nlines > NGX_HTTP_CORSGATE_STACK_LINES) {
+        vary = ngx_palloc(r->pool, nlines * sizeof(*vary));
+        lines = ngx_palloc(r->pool, nlines * sizeof(*lines));
+        if (vary == NULL || lines == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    j = 0;
+    for (part = &r->headers_out.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts && j < nlines; i++) {
+            if (h[i].hash != 0 && ngx_http_corsgate_is_vary(&h[i])) {
+                vary[j] = &h[i];
+                lines[j].data = h[i].value.data;
+                lines[j].len = h[i].value.len;
+                j++;
             }
         }
     }
@@ -500,132 +524,45 @@ ngx_http_corsgate_set_headers(ngx_http_request_t *r,
         }
     }
 
-    if (any) {
-        /* Vary: * already says everything */
+    if (hd->nvary == 0) {
         return NGX_OK;
     }
 
-    return ngx_http_corsgate_merge_vary(r, hd, vary, present);
-}
-
-
-/*
- * Sets bit k of *present for each of the decision's Vary tokens `value`
- * lists (case-insensitively); returns 1 when `value` lists `*`.
- */
-static ngx_uint_t
-ngx_http_corsgate_scan_vary(ngx_str_t *value,
-    const ngx_http_corsgate_headers_t *hd, ngx_uint_t *present)
-{
-    size_t   k;
-    u_char  *p, *end, *start, *stop;
-
-    p = value->data;
-    end = p + value->len;
-
-    while (p < end) {
-        start = p;
-
-        while (p < end && *p != ',') {
-            p++;
-        }
-
-        stop = p;
-
-        if (p < end) {
-            p++;
-        }
-
-        while (start < stop && (*start == ' ' || *start == '\t')) {
-            start++;
-        }
-
-        while (stop > start && (stop[-1] == ' ' || stop[-1] == '\t')) {
-            stop--;
-        }
-
-        if (stop - start == 1 && *start == '*') {
-            return 1;
-        }
-
-        for (k = 0; k < hd->nvary; k++) {
-            if ((size_t) (stop - start) == hd->vary[k].len
-                && ngx_strncasecmp(start, hd->vary[k].data, hd->vary[k].len)
-                   == 0)
-            {
-                *present |= (ngx_uint_t) 1 << k;
-            }
-        }
+    for (j = 0; j < hd->nvary; j++) {
+        tokens[j].data = (const char *) hd->vary[j].data;
+        tokens[j].len = hd->vary[j].len;
     }
 
-    return 0;
-}
-
-
-/*
- * Appends the decision's Vary tokens missing from the response to its last
- * Vary line, or adds one: `Vary: Accept-Encoding` becomes
- * `Vary: Accept-Encoding, Origin`.
- */
-static ngx_int_t
-ngx_http_corsgate_merge_vary(ngx_http_request_t *r,
-    const ngx_http_corsgate_headers_t *hd, ngx_table_elt_t *last,
-    ngx_uint_t present)
-{
-    size_t      k, len;
-    u_char     *p, *start;
-    ngx_str_t   old, key, value;
-
+    /* How Vary is merged is core's rule too: ask for the length, then fill. */
     len = 0;
-    for (k = 0; k < hd->nvary; k++) {
-        if (!(present & ((ngx_uint_t) 1 << k))) {
-            len += sizeof(", ") - 1 + hd->vary[k].len;
-        }
-    }
+    rc = corsgate_vary_merge(lines, nlines, tokens, hd->nvary, NULL, 0, &len);
 
-    if (len == 0) {
+    if (rc == CORSGATE_RESULT_UNCHANGED) {
         return NGX_OK;
     }
 
-    ngx_str_null(&old);
-
-    if (last != NULL) {
-        old = last->value;
-
-        while (old.len
-               && (old.data[old.len - 1] == ' '
-                   || old.data[old.len - 1] == '\t'))
-        {
-            old.len--;
-        }
-    }
-
-    len += old.len;
-
-    start = ngx_pnalloc(r->pool, len);
-    if (start == NULL) {
+    if (rc != CORSGATE_RESULT_BUFFER_TOO_SMALL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "corsgate_vary_merge() failed: %d", (int) rc);
         return NGX_ERROR;
     }
 
-    p = ngx_cpymem(start, old.data, old.len);
-
-    for (k = 0; k < hd->nvary; k++) {
-        if (present & ((ngx_uint_t) 1 << k)) {
-            continue;
-        }
-
-        if (p != start) {
-            *p++ = ',';
-            *p++ = ' ';
-        }
-
-        p = ngx_cpymem(p, hd->vary[k].data, hd->vary[k].len);
+    buf = ngx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        return NGX_ERROR;
     }
 
-    value.len = p - start;
-    value.data = start;
+    if (corsgate_vary_merge(lines, nlines, tokens, hd->nvary, buf, len, &len)
+        != CORSGATE_RESULT_OK)
+    {
+        return NGX_ERROR;
+    }
 
-    if (last != NULL) {
+    value.len = len;
+    value.data = buf;
+
+    if (nlines > 0) {
+        last = vary[nlines - 1];
         last->value = value;
         return NGX_OK;
     }
@@ -633,6 +570,15 @@ ngx_http_corsgate_merge_vary(ngx_http_request_t *r,
     ngx_str_set(&key, "Vary");
 
     return ngx_http_corsgate_push(r, &key, &value) ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_uint_t
+ngx_http_corsgate_is_vary(const ngx_table_elt_t *h)
+{
+    return h->key.len == sizeof("Vary") - 1
+           && ngx_strncasecmp(h->key.data, (u_char *) "Vary",
+                              sizeof("Vary") - 1) == 0;
 }
 
 

@@ -212,7 +212,7 @@ function middleware({ policy, predicate, preflightContinue }) {
       return;
     }
     res.statusCode = shape.status;
-    res.setHeader('Content-Length', '0');
+    if (shape.contentLength !== null) res.setHeader('Content-Length', shape.contentLength);
     res.end();
   }
 
@@ -267,7 +267,7 @@ function finishDecision(req, res, next, decision, preflightContinue) {
     return;
   }
   res.statusCode = decision.status;
-  res.setHeader('Content-Length', '0');
+  if (decision.contentLength !== null) res.setHeader('Content-Length', decision.contentLength);
   res.end();
 }
 

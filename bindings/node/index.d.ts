@@ -92,6 +92,8 @@ export declare class Decision {
   /** Tokens to merge into `Vary`. */
   readonly vary: readonly string[];
   readonly reason: Reason | null;
+  /** For a preflight answered by the host (empty body), the `Content-Length` to send; `null` for a 204 and other kinds. */
+  readonly contentLength: string | null;
   /** Explains a refusal; `null` when allowed or not a CORS request. */
   explain(url?: string): Explanation | null;
 }

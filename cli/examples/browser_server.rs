@@ -240,7 +240,7 @@ fn serve_api(stream: TcpStream, state: &State) {
     let mut out = cors_headers(&decision);
     // The probe's requests stay out of the log the browser is judged by.
     if !matches!(route, "p" | "rp") {
-        let explanation = policy.explain(&request, &decision, &url);
+        let explanation = decision.explain(&url);
         let entry = log_entry(&head, &decision, &out, explanation.as_ref());
         let mut log = state.log.lock().unwrap();
         log.entry(id.clone()).or_default().push(entry);

@@ -68,7 +68,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         request.push_header(b"Access-Control-Request-Private-Network", b"true");
     }
     let decision = policy.decide(&request);
-    let explanation = policy.explain(&request, &decision, &args.url);
+    let explanation = decision.explain(&args.url);
     let style = Style::for_stdout();
     let mut out = std::io::stdout().lock();
     if let Err(error) = write_report(&mut out, &style, &decision, explanation.as_ref()) {

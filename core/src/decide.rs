@@ -4,7 +4,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::ascii::{eq_exact, eq_lowercase};
-use crate::decision::{Decision, InlineNames, Kind, Reason, Reflected};
+use crate::decision::{Check, Decision, InlineNames, Kind, Reflected};
 use crate::fetch::{
     is_forbidden_method, is_forbidden_request_header, is_safelisted_method, is_tchar, trim_ows,
 };
@@ -15,6 +15,41 @@ use crate::origin;
 use crate::policy::Policy;
 use crate::request::{Field, Lines, Request};
 
+/// The origin predicate's answer for one decision (SPEC §3): asked of the
+/// policy's own predicate, given by the host, or asked of a function the host
+/// passes for this decision only. Either way core decides *whether* the
+/// predicate is consulted, and at most once; [`Decision::asked`] says about
+/// which origin.
+///
+/// ```
+/// use corsgate::{Answer, Policy, Request};
+///
+/// let policy = Policy::builder().origins(Vec::<String>::new()).host_origin_predicate().build()?;
+/// let request = Request::new(b"GET").header(b"Origin", b"https://tenant.example.net");
+/// let mut asked = 0;
+/// let d = policy.decide_with(&request, Answer::Ask(&mut |origin| {
+///     asked += 1;
+///     origin.ends_with(".example.net")
+/// }));
+/// assert!(d.allowed());
+/// assert_eq!(d.asked(), Some("https://tenant.example.net"));
+/// assert_eq!(asked, 1);
+/// # Ok::<(), corsgate::PolicyError>(())
+/// ```
+#[non_exhaustive]
+pub enum Answer<'f> {
+    /// Ask the predicate the policy was built with; no predicate, or a host
+    /// predicate ([`PolicyBuilder::host_origin_predicate`](crate::PolicyBuilder::host_origin_predicate)), is "no".
+    Policy,
+    /// The host already has the predicate's answer for this request's origin: yes.
+    Yes,
+    /// The host already has the predicate's answer for this request's origin: no.
+    No,
+    /// Ask this function, at most once, instead of the policy's predicate. A
+    /// panic counts as "no".
+    Ask(&'f mut dyn FnMut(&str) -> bool),
+}
+
 /// The outcome before it becomes a [`Decision`]: small, so the functions
 /// that compute it return it cheaply; the decision (which holds an inline
 /// buffer) is then built once, in place.
@@ -22,11 +57,19 @@ struct Verdict<'a> {
     kind: Kind,
     allowed: bool,
     status: Option<u16>,
-    reason: Option<Reason>,
-    allow_origin: &'a [u8],
+    refusal: Option<(Check, &'a [u8])>,
     method: &'a [u8],
     reflect: Reflect<'a>,
     private_network: bool,
+}
+
+/// What the origin check learnt on the way, beside the verdict.
+#[derive(Default)]
+struct Seen<'a> {
+    /// The trimmed Origin, when the origin check trimmed it.
+    origin: Option<&'a [u8]>,
+    /// Whether the predicate was asked about `origin`.
+    asked: bool,
 }
 
 /// How `Access-Control-Allow-Headers` echoes the request under a credentialed `*`.
@@ -38,169 +81,229 @@ enum Reflect<'a> {
 }
 
 impl<'a> Verdict<'a> {
-    fn allow(kind: Kind, allow_origin: &'a [u8]) -> Self {
+    #[inline]
+    fn allow(kind: Kind) -> Self {
         Verdict {
             kind,
             allowed: true,
             status: None,
-            reason: None,
-            allow_origin,
+            refusal: None,
             method: b"",
             reflect: Reflect::None,
             private_network: false,
         }
     }
 
-    fn refuse(kind: Kind, reason: Option<Reason>) -> Self {
+    #[inline]
+    fn refuse(kind: Kind, refusal: Option<(Check, &'a [u8])>) -> Self {
         Verdict {
             kind,
             allowed: false,
             status: (kind == Kind::Preflight).then_some(403),
-            reason,
-            allow_origin: b"",
-            method: b"",
-            reflect: Reflect::None,
-            private_network: false,
+            refusal,
+            ..Verdict::allow(kind)
         }
     }
 }
 
+/// A failed check and the offending bytes.
+type Failed<'a> = (Check, &'a [u8]);
+
 impl Policy {
     /// Decides the CORS response for `request`. Never allocates, never panics;
-    /// the work is bounded by the limits in [`crate::limits`].
+    /// the work is bounded by the limits in [`crate::limits`]. The policy's
+    /// origin predicate, if any, is asked when needed.
     #[inline]
     pub fn decide<'a>(&'a self, request: &Request<'a>) -> Decision<'a> {
-        let v = self.verdict(request);
+        self.decide_with(request, Answer::Policy)
+    }
+
+    /// As [`decide`](Self::decide), with the origin predicate's answer given
+    /// by the host (see [`Answer`]).
+    #[inline]
+    pub fn decide_with<'a>(
+        &'a self,
+        request: &Request<'a>,
+        mut answer: Answer<'_>,
+    ) -> Decision<'a> {
+        let mut seen = Seen::default();
+        let v = self.verdict(request, &mut answer, &mut seen);
         let reflected = match v.reflect {
             Reflect::None => Reflected::None,
             Reflect::Borrowed(line) => Reflected::Borrowed(line),
-            Reflect::Rebuild => return self.rebuilt(v, request),
+            Reflect::Rebuild => return self.rebuilt(v, seen, request),
         };
-        self.decision(v, reflected)
+        self.decision(v, seen, request, reflected)
     }
 
     /// The rare preflight whose echoed header names need rebuilding.
     #[cold]
     #[inline(never)]
-    fn rebuilt<'a>(&'a self, v: Verdict<'a>, request: &Request<'a>) -> Decision<'a> {
-        let mut d = self.decision(v, Reflected::None);
+    fn rebuilt<'a>(
+        &'a self,
+        v: Verdict<'a>,
+        seen: Seen<'a>,
+        request: &Request<'a>,
+    ) -> Decision<'a> {
+        let mut d = self.decision(v, seen, request, Reflected::None);
         d.reflected = Reflected::Inline(reflect(request.request_headers()));
         d
     }
 
     #[inline(always)]
-    fn decision<'a>(&'a self, v: Verdict<'a>, reflected: Reflected<'a>) -> Decision<'a> {
+    fn decision<'a>(
+        &'a self,
+        v: Verdict<'a>,
+        seen: Seen<'a>,
+        request: &Request<'a>,
+        reflected: Reflected<'a>,
+    ) -> Decision<'a> {
+        let (vary, entries) = match v.kind {
+            Kind::Preflight => (
+                self.vary_preflight,
+                self.response.preflight(v.private_network),
+            ),
+            _ => (self.vary_other, self.response.actual()),
+        };
         Decision {
             kind: v.kind,
             status: v.status,
-            reason: v.reason,
-            vary: if v.kind == Kind::Preflight {
-                self.vary_preflight
-            } else {
-                self.vary_other
+            vary,
+            entries: if v.allowed { entries } else { &[] },
+            origin: match (seen.origin, request.origin) {
+                (Some(o), _) => Some(o),
+                // Not trimmed by the checks (any origin): only a refusal quotes it.
+                (None, Field::One(o)) if !v.allowed => Some(trim_ows(o)),
+                _ => None,
             },
-            policy: v.allowed.then_some(self),
-            allow_origin: v.allow_origin,
             method: v.method,
             reflected,
-            private_network: v.private_network,
+            refusal: v.refusal,
+            asked: seen.asked,
         }
     }
 
-    fn verdict<'a>(&'a self, request: &Request<'a>) -> Verdict<'a> {
+    fn verdict<'a>(
+        &'a self,
+        request: &Request<'a>,
+        answer: &mut Answer<'_>,
+        seen: &mut Seen<'a>,
+    ) -> Verdict<'a> {
         let raw_origin = match request.origin {
             Field::One(v) => v,
-            Field::Absent if self.any_origin => return Verdict::allow(Kind::NotCors, b"*"),
+            Field::Absent if self.any_origin => return Verdict::allow(Kind::NotCors),
             Field::Absent => return Verdict::refuse(Kind::NotCors, None),
             // Several Origin lines: invalid, like any malformed origin.
-            Field::Many => return self.refuse_or_any(request, Reason::InvalidOrigin),
+            Field::Many => return self.refuse_or_any(request, (Check::OriginRepeated, b"")),
         };
-        match self.check_origin(raw_origin) {
-            Ok(origin) if request.is_preflight() => self.preflight(request, origin),
-            Ok(origin) => Verdict::allow(Kind::Actual, origin),
-            Err(reason) => self.refuse_or_any(request, reason),
+        match self.check_origin(raw_origin, answer, seen) {
+            Ok(()) if request.is_preflight() => self.preflight(request),
+            Ok(()) => Verdict::allow(Kind::Actual),
+            Err(failed) => self.refuse_or_any(request, failed),
         }
     }
 
     /// An origin check failed: refuse, unless the policy is any-origin, which
     /// ignores Origin validity.
-    fn refuse_or_any<'a>(&'a self, request: &Request<'a>, reason: Reason) -> Verdict<'a> {
+    fn refuse_or_any<'a>(&'a self, request: &Request<'a>, failed: Failed<'a>) -> Verdict<'a> {
         match (self.any_origin, request.is_preflight()) {
-            (true, true) => self.preflight(request, b"*"),
-            (true, false) => Verdict::allow(Kind::Actual, b"*"),
-            (false, true) => Verdict::refuse(Kind::Preflight, Some(reason)),
-            (false, false) => Verdict::refuse(Kind::Actual, Some(reason)),
+            (true, true) => self.preflight(request),
+            (true, false) => Verdict::allow(Kind::Actual),
+            (false, true) => Verdict::refuse(Kind::Preflight, Some(failed)),
+            (false, false) => Verdict::refuse(Kind::Actual, Some(failed)),
         }
     }
 
-    /// Returns the `Access-Control-Allow-Origin` value, or why not.
+    /// Whether the origin is allowed, or the check that failed.
     #[inline]
-    fn check_origin<'a>(&'a self, raw: &'a [u8]) -> Result<&'a [u8], Reason> {
+    fn check_origin<'a>(
+        &'a self,
+        raw: &'a [u8],
+        answer: &mut Answer<'_>,
+        seen: &mut Seen<'a>,
+    ) -> Result<(), Failed<'a>> {
         if self.any_origin {
-            return Ok(b"*");
+            return Ok(());
         }
         if raw.len() > MAX_ORIGIN_LEN {
-            return Err(Reason::InvalidOrigin);
+            return Err((Check::OriginTooLong, raw));
         }
         let value = trim_ows(raw);
+        seen.origin = Some(value);
         // Configured origins are canonical, so a hit needs no parsing.
         if self.origins.is_exact(value) {
-            return Ok(value);
+            return Ok(());
         }
         if value == b"null" {
-            return Err(Reason::OriginNotAllowed);
+            return Err((Check::OriginNull, value));
         }
-        let parts = origin::parse_request(value).ok_or(Reason::InvalidOrigin)?;
+        let Some(parts) = origin::parse_request(value) else {
+            return Err(malformed(value));
+        };
         if self.origins.matches_pattern(value, &parts) {
-            return Ok(value);
+            return Ok(());
         }
-        if let Some(predicate) = &self.predicate {
-            let insecure_refused = self.credentials
-                && parts.is_insecure()
-                && !self
-                    .config
-                    .dangerous
-                    .allow_insecure_origins_with_credentials;
-            // The grammar admits ASCII only, so this never fails.
-            if let (false, Ok(text)) = (insecure_refused, std::str::from_utf8(value)) {
-                if catch_unwind(AssertUnwindSafe(|| predicate(text))).unwrap_or(false) {
-                    return Ok(value);
-                }
+        if self.credentials
+            && parts.is_insecure()
+            && !self
+                .config
+                .dangerous
+                .allow_insecure_origins_with_credentials
+        {
+            return Err((Check::OriginInsecureWithCredentials, value));
+        }
+        if !self.has_origin_predicate() {
+            return Err((Check::OriginNotListed, value));
+        }
+        // The grammar admits ASCII only, so this never fails.
+        if let Ok(text) = std::str::from_utf8(value) {
+            seen.asked = true;
+            let yes = match answer {
+                Answer::Policy => self
+                    .predicate
+                    .as_ref()
+                    .is_some_and(|p| catch_unwind(AssertUnwindSafe(|| p(text))).unwrap_or(false)),
+                Answer::Yes => true,
+                Answer::No => false,
+                Answer::Ask(f) => catch_unwind(AssertUnwindSafe(|| f(text))).unwrap_or(false),
+            };
+            if yes {
+                return Ok(());
             }
         }
-        Err(Reason::OriginNotAllowed)
+        Err((Check::OriginNotListed, value))
     }
 
-    fn preflight<'a>(&'a self, request: &Request<'a>, allow_origin: &'a [u8]) -> Verdict<'a> {
+    fn preflight<'a>(&'a self, request: &Request<'a>) -> Verdict<'a> {
         let method = match self.check_method(request.request_method) {
             Ok(m) => m,
-            Err(reason) => return Verdict::refuse(Kind::Preflight, Some(reason)),
+            Err(failed) => return Verdict::refuse(Kind::Preflight, Some(failed)),
         };
         let reflect = match self.check_request_headers(request) {
             Ok(r) => r,
-            Err(reason) => return Verdict::refuse(Kind::Preflight, Some(reason)),
+            Err(failed) => return Verdict::refuse(Kind::Preflight, Some(failed)),
         };
         Verdict {
             status: Some(self.preflight_status),
             method,
             reflect,
-            private_network: self.private_network.allow
+            private_network: self.private_network
                 && matches!(request.private_network, Field::One(v) if trim_ows(v) == b"true"),
-            ..Verdict::allow(Kind::Preflight, allow_origin)
+            ..Verdict::allow(Kind::Preflight)
         }
     }
 
     #[inline]
-    fn check_method<'a>(&self, field: Field<'a>) -> Result<&'a [u8], Reason> {
+    fn check_method<'a>(&self, field: Field<'a>) -> Result<&'a [u8], Failed<'a>> {
         let Field::One(raw) = field else {
-            return Err(Reason::InvalidMethod);
+            return Err((Check::MethodRepeated, b""));
         };
         if raw.len() > MAX_REQUEST_METHOD_LEN {
-            return Err(Reason::InvalidMethod);
+            return Err((Check::MethodTooLong, raw));
         }
         let m = trim_ows(raw);
         if m.is_empty() || !m.iter().all(|&b| is_tchar(b)) {
-            return Err(Reason::InvalidMethod);
+            return Err((Check::MethodNotToken, m));
         }
         let allowed = is_safelisted_method(m)
             || (self.any_method && !(self.credentials && m == b"*"))
@@ -208,16 +311,30 @@ impl Policy {
         if allowed && !is_forbidden_method(m) {
             Ok(m)
         } else {
-            Err(Reason::MethodNotAllowed)
+            Err((self.method_refusal(m), m))
+        }
+    }
+
+    /// Which method check failed, for a refused method.
+    #[cold]
+    fn method_refusal(&self, m: &[u8]) -> Check {
+        if is_forbidden_method(m) {
+            Check::MethodForbidden
+        } else if m == b"*" && self.any_method {
+            Check::MethodStarWithCredentials
+        } else if self.methods.iter().any(|c| c.eq_ignore_ascii_case(m)) {
+            Check::MethodCaseMismatch
+        } else {
+            Check::MethodNotListed
         }
     }
 
     /// Reads the whole ACRH list once, in one pass over its bytes: a
     /// malformed list beats a disallowed name, so the first disallowed name
     /// is only remembered.
-    fn check_request_headers<'a>(&self, request: &Request<'a>) -> Result<Reflect<'a>, Reason> {
+    fn check_request_headers<'a>(&self, request: &Request<'a>) -> Result<Reflect<'a>, Failed<'a>> {
         if request.request_headers_overflow {
-            return Err(Reason::InvalidRequestHeaders);
+            return Err((Check::HeadersOverLimits, b""));
         }
         // A browser's own list of listed names: nothing to scan.
         if let (Some(lists), Lines::One(line)) =
@@ -230,11 +347,11 @@ impl Policy {
         let lines = request.request_headers();
         let mut names = 0usize;
         let mut empty = 0usize;
-        let mut disallowed = false;
+        let mut disallowed: Option<&'a [u8]> = None;
         // Under a credentialed `*`, the names are echoed: borrow the line when
         // it is already lowercase, comma-joined and without blanks.
         let mut canonical = lines.len() <= 1;
-        for line in lines {
+        for &line in lines {
             let mut i = 0;
             loop {
                 let item_start = i;
@@ -250,18 +367,18 @@ impl Policy {
                     i += 1;
                 }
                 if i < line.len() && line[i] != b',' {
-                    return Err(Reason::InvalidRequestHeaders);
+                    return Err((Check::HeadersNotToken, bad_item(line, item_start)));
                 }
                 if start == end {
                     empty += 1;
                     canonical = false;
                     if empty > MAX_REQUEST_HEADERS_EMPTY {
-                        return Err(Reason::InvalidRequestHeaders);
+                        return Err((Check::HeadersTooManyEmpty, b""));
                     }
                 } else {
                     names += 1;
                     if names > MAX_REQUEST_HEADERS_NAMES {
-                        return Err(Reason::InvalidRequestHeaders);
+                        return Err((Check::HeadersTooManyNames, b""));
                     }
                     let name = &line[start..end];
                     if self.reflect_request_headers {
@@ -269,7 +386,9 @@ impl Policy {
                             && end == i
                             && !name.iter().any(u8::is_ascii_uppercase);
                     }
-                    disallowed = disallowed || !self.request_header_allowed(name);
+                    if disallowed.is_none() && !self.request_header_allowed(name) {
+                        disallowed = Some(name);
+                    }
                 }
                 if i == line.len() {
                     break;
@@ -277,8 +396,8 @@ impl Policy {
                 i += 1; // the comma
             }
         }
-        if disallowed {
-            return Err(Reason::HeaderNotAllowed);
+        if let Some(name) = disallowed {
+            return Err((self.header_refusal(name), name));
         }
         if !self.reflect_request_headers || names == 0 {
             return Ok(Reflect::None);
@@ -287,6 +406,18 @@ impl Policy {
             return Ok(Reflect::Borrowed(trim_ows(lines[0])));
         }
         Ok(Reflect::Rebuild)
+    }
+
+    /// Which header check failed, for a refused name.
+    #[cold]
+    fn header_refusal(&self, name: &[u8]) -> Check {
+        if is_forbidden_request_header(name) {
+            Check::HeaderForbidden
+        } else if self.any_request_header && name.eq_ignore_ascii_case(b"authorization") {
+            Check::HeaderAuthorizationNotCovered
+        } else {
+            Check::HeaderNotListed
+        }
     }
 
     #[inline]
@@ -319,6 +450,23 @@ impl Policy {
                 .any(|c| c.eq_ignore_ascii_case(name)),
         }
     }
+}
+
+/// The malformed item of an ACRH line that starts at `start`, trimmed.
+#[cold]
+fn bad_item(line: &[u8], start: usize) -> &[u8] {
+    let rest = &line[start..];
+    let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+    trim_ows(&rest[..end])
+}
+
+/// The check that failed for an origin `parse_request` refused.
+#[cold]
+fn malformed(value: &[u8]) -> Failed<'_> {
+    let flaw = origin::parse(value, false)
+        .err()
+        .unwrap_or(origin::Flaw::Empty);
+    (Check::OriginMalformed(flaw), value)
 }
 
 /// A stack buffer for a requested header name folded to lowercase.

@@ -4,10 +4,12 @@
 use std::fmt;
 
 use crate::limits::REFLECTED_HEADERS_CAP;
-use crate::policy::Policy;
+use crate::origin::Flaw;
+use crate::response::{Entry, Header, HeaderName, Source, Value};
 
 /// SPEC §1 classification of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Kind {
     /// No `Origin` line: not a CORS request.
     NotCors,
@@ -18,6 +20,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 3] = [Kind::NotCors, Kind::Preflight, Kind::Actual];
+
     /// `not-cors`, `preflight` or `actual`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +35,7 @@ impl Kind {
 
 /// Why a CORS request was refused (SPEC §5); checks run in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Reason {
     /// A valid origin the policy does not list.
     OriginNotAllowed,
@@ -81,87 +87,182 @@ impl fmt::Display for Reason {
     }
 }
 
-/// A response header corsgate sets.
+/// Which check refused a request: finer than [`Reason`], so that a refusal
+/// can be explained from the decision alone, without deciding again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum HeaderName {
-    /// `Access-Control-Allow-Origin`
-    AllowOrigin,
-    /// `Access-Control-Allow-Credentials`
-    AllowCredentials,
-    /// `Access-Control-Allow-Methods`
-    AllowMethods,
-    /// `Access-Control-Allow-Headers`
-    AllowHeaders,
-    /// `Access-Control-Max-Age`
-    MaxAge,
-    /// `Access-Control-Allow-Private-Network`
-    AllowPrivateNetwork,
-    /// `Private-Network-Access-ID`
-    PrivateNetworkAccessId,
-    /// `Private-Network-Access-Name`
-    PrivateNetworkAccessName,
-    /// `Access-Control-Expose-Headers`
-    ExposeHeaders,
+#[non_exhaustive]
+pub enum Check {
+    /// More than one `Origin` line.
+    OriginRepeated,
+    /// An `Origin` over [`MAX_ORIGIN_LEN`](crate::limits::MAX_ORIGIN_LEN).
+    OriginTooLong,
+    /// An `Origin` that is not a serialized origin.
+    OriginMalformed(Flaw),
+    /// `Origin: null`, not listed.
+    OriginNull,
+    /// A valid origin that no configured origin or pattern matches, and the
+    /// predicate (if any) refused.
+    OriginNotListed,
+    /// As `OriginNotListed`, for an `http://` origin on a credentialed
+    /// policy (the predicate is not asked about it).
+    OriginInsecureWithCredentials,
+    /// More than one `Access-Control-Request-Method` line.
+    MethodRepeated,
+    /// An `Access-Control-Request-Method` over
+    /// [`MAX_REQUEST_METHOD_LEN`](crate::limits::MAX_REQUEST_METHOD_LEN).
+    MethodTooLong,
+    /// An `Access-Control-Request-Method` that is not a method token.
+    MethodNotToken,
+    /// `CONNECT`, `TRACE` or `TRACK`.
+    MethodForbidden,
+    /// The method `*` on a credentialed `methods = ["*"]`.
+    MethodStarWithCredentials,
+    /// A method `methods` does not list.
+    MethodNotListed,
+    /// A method `methods` lists only in another case (methods are
+    /// case-sensitive).
+    MethodCaseMismatch,
+    /// `Access-Control-Request-Headers` over the byte or line limits.
+    HeadersOverLimits,
+    /// Over [`MAX_REQUEST_HEADERS_EMPTY`](crate::limits::MAX_REQUEST_HEADERS_EMPTY) empty items.
+    HeadersTooManyEmpty,
+    /// Over [`MAX_REQUEST_HEADERS_NAMES`](crate::limits::MAX_REQUEST_HEADERS_NAMES) names.
+    HeadersTooManyNames,
+    /// An item that is not a header name.
+    HeadersNotToken,
+    /// A requested name only the browser may set.
+    HeaderForbidden,
+    /// `authorization` requested under `request_headers = ["*"]`, which does
+    /// not cover it.
+    HeaderAuthorizationNotCovered,
+    /// A requested name `request_headers` does not list.
+    HeaderNotListed,
 }
 
-impl HeaderName {
-    /// Every header corsgate may set, in the order it emits them.
-    pub const ALL: [HeaderName; crate::limits::MAX_RESPONSE_HEADERS] = [
-        HeaderName::AllowOrigin,
-        HeaderName::AllowCredentials,
-        HeaderName::AllowMethods,
-        HeaderName::AllowHeaders,
-        HeaderName::MaxAge,
-        HeaderName::AllowPrivateNetwork,
-        HeaderName::PrivateNetworkAccessId,
-        HeaderName::PrivateNetworkAccessName,
-        HeaderName::ExposeHeaders,
+impl Check {
+    /// The checks without a payload, then the malformed-origin ones, in
+    /// code order.
+    const PLAIN: [Check; 19] = [
+        Check::OriginRepeated,
+        Check::OriginTooLong,
+        Check::OriginNull,
+        Check::OriginNotListed,
+        Check::OriginInsecureWithCredentials,
+        Check::MethodRepeated,
+        Check::MethodTooLong,
+        Check::MethodNotToken,
+        Check::MethodForbidden,
+        Check::MethodStarWithCredentials,
+        Check::MethodNotListed,
+        Check::MethodCaseMismatch,
+        Check::HeadersOverLimits,
+        Check::HeadersTooManyEmpty,
+        Check::HeadersTooManyNames,
+        Check::HeadersNotToken,
+        Check::HeaderForbidden,
+        Check::HeaderAuthorizationNotCovered,
+        Check::HeaderNotListed,
     ];
+    /// Codes of `OriginMalformed(flaw)` start here.
+    const FLAW_BASE: u32 = 0x100;
 
-    /// The name in its usual spelling, e.g. `Access-Control-Allow-Origin`.
-    pub const fn as_str(self) -> &'static str {
+    /// The [`Reason`] this check reports.
+    pub const fn reason(self) -> Reason {
         match self {
-            HeaderName::AllowOrigin => "Access-Control-Allow-Origin",
-            HeaderName::AllowCredentials => "Access-Control-Allow-Credentials",
-            HeaderName::AllowMethods => "Access-Control-Allow-Methods",
-            HeaderName::AllowHeaders => "Access-Control-Allow-Headers",
-            HeaderName::MaxAge => "Access-Control-Max-Age",
-            HeaderName::AllowPrivateNetwork => "Access-Control-Allow-Private-Network",
-            HeaderName::PrivateNetworkAccessId => "Private-Network-Access-ID",
-            HeaderName::PrivateNetworkAccessName => "Private-Network-Access-Name",
-            HeaderName::ExposeHeaders => "Access-Control-Expose-Headers",
+            Check::OriginRepeated | Check::OriginTooLong | Check::OriginMalformed(_) => {
+                Reason::InvalidOrigin
+            }
+            Check::OriginNull | Check::OriginNotListed | Check::OriginInsecureWithCredentials => {
+                Reason::OriginNotAllowed
+            }
+            Check::MethodRepeated | Check::MethodTooLong | Check::MethodNotToken => {
+                Reason::InvalidMethod
+            }
+            Check::MethodForbidden
+            | Check::MethodStarWithCredentials
+            | Check::MethodNotListed
+            | Check::MethodCaseMismatch => Reason::MethodNotAllowed,
+            Check::HeadersOverLimits
+            | Check::HeadersTooManyEmpty
+            | Check::HeadersTooManyNames
+            | Check::HeadersNotToken => Reason::InvalidRequestHeaders,
+            Check::HeaderForbidden
+            | Check::HeaderAuthorizationNotCovered
+            | Check::HeaderNotListed => Reason::HeaderNotAllowed,
         }
     }
 
-    /// The name in lowercase, as HTTP/2 and HTTP/3 send it.
-    pub const fn lowercase(self) -> &'static str {
+    /// A stable number for the check, for hosts that carry a refusal across
+    /// a language boundary; [`Check::from_code`] reads it back.
+    pub fn code(self) -> u32 {
         match self {
-            HeaderName::AllowOrigin => "access-control-allow-origin",
-            HeaderName::AllowCredentials => "access-control-allow-credentials",
-            HeaderName::AllowMethods => "access-control-allow-methods",
-            HeaderName::AllowHeaders => "access-control-allow-headers",
-            HeaderName::MaxAge => "access-control-max-age",
-            HeaderName::AllowPrivateNetwork => "access-control-allow-private-network",
-            HeaderName::PrivateNetworkAccessId => "private-network-access-id",
-            HeaderName::PrivateNetworkAccessName => "private-network-access-name",
-            HeaderName::ExposeHeaders => "access-control-expose-headers",
+            Check::OriginMalformed(flaw) => Self::FLAW_BASE + flaw as u32,
+            plain => Self::PLAIN.iter().position(|c| *c == plain).unwrap_or(0) as u32,
+        }
+    }
+
+    /// The check whose [`code`](Check::code) is `code`.
+    pub fn from_code(code: u32) -> Option<Check> {
+        match code.checked_sub(Self::FLAW_BASE) {
+            Some(i) => Flaw::ALL
+                .get(i as usize)
+                .map(|&f| Check::OriginMalformed(f)),
+            None => Self::PLAIN.get(code as usize).copied(),
         }
     }
 }
 
-impl fmt::Display for HeaderName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One response header to set.
+/// A refusal, as recorded by the decision that made it: enough to explain it
+/// ([`Refusal::explain`]) without deciding again. Small and `Copy`; it
+/// borrows the request's bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Header<'d> {
-    /// The header name.
-    pub name: HeaderName,
-    /// A valid field value: visible ASCII and spaces only.
-    pub value: &'d [u8],
+pub struct Refusal<'a> {
+    kind: Kind,
+    check: Check,
+    origin: Option<&'a [u8]>,
+    value: &'a [u8],
+}
+
+impl<'a> Refusal<'a> {
+    /// A refusal from its parts, as a host that carried them across a
+    /// language boundary has them ([`Refusal::kind`], [`Refusal::check`],
+    /// [`Refusal::origin`], [`Refusal::value`]).
+    pub fn new(kind: Kind, check: Check, origin: Option<&'a [u8]>, value: &'a [u8]) -> Self {
+        Refusal {
+            kind,
+            check,
+            origin,
+            value,
+        }
+    }
+
+    /// The request's kind (preflight or actual).
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The check that failed.
+    pub fn check(&self) -> Check {
+        self.check
+    }
+
+    /// The reason code.
+    pub fn reason(&self) -> Reason {
+        self.check.reason()
+    }
+
+    /// The request's `Origin` value, trimmed; `None` when it was sent on
+    /// several lines.
+    pub fn origin(&self) -> Option<&'a [u8]> {
+        self.origin
+    }
+
+    /// The offending bytes of the request (the origin, the method, the
+    /// header name or item, or the whole over-long value); empty when the
+    /// fault is a count (repeated lines, too many items).
+    pub fn value(&self) -> &'a [u8] {
+        self.value
+    }
 }
 
 /// The requested header names echoed under a credentialed `"*"`.
@@ -184,24 +285,28 @@ pub(crate) struct InlineNames {
 }
 
 /// The outcome for one request: what kind it is, whether it is allowed, the
-/// status for a preflight, the headers to set and the `Vary` tokens to merge.
+/// status for a preflight, the headers to set (each saying where its value
+/// comes from), the `Vary` tokens to merge and, for a refusal, which check
+/// failed.
 ///
-/// It borrows from the [`Policy`] and the request bytes; building it never
-/// touches the heap.
+/// It borrows the policy's header table and the request bytes; building it
+/// never touches the heap.
 #[derive(Clone, Debug)]
 pub struct Decision<'a> {
     pub(crate) kind: Kind,
     pub(crate) status: Option<u16>,
-    pub(crate) reason: Option<Reason>,
     pub(crate) vary: &'static [&'static str],
-    /// Set exactly when headers are sent.
-    pub(crate) policy: Option<&'a Policy>,
-    /// The `Access-Control-Allow-Origin` value.
-    pub(crate) allow_origin: &'a [u8],
-    /// The requested method, echoed for a credentialed `["*"]`.
+    /// The headers of this kind of response; empty exactly when refused.
+    pub(crate) entries: &'a [Entry],
+    /// The request's `Origin`, trimmed, when sent on one line.
+    pub(crate) origin: Option<&'a [u8]>,
+    /// The requested method, trimmed.
     pub(crate) method: &'a [u8],
     pub(crate) reflected: Reflected<'a>,
-    pub(crate) private_network: bool,
+    pub(crate) refusal: Option<(Check, &'a [u8])>,
+    /// Whether the predicate was asked about `origin` (or, when its answer
+    /// was given, would have been).
+    pub(crate) asked: bool,
 }
 
 impl<'a> Decision<'a> {
@@ -214,7 +319,7 @@ impl<'a> Decision<'a> {
     /// True exactly when the response carries `Access-Control-Allow-Origin`.
     #[inline]
     pub fn allowed(&self) -> bool {
-        self.policy.is_some()
+        !self.entries.is_empty()
     }
 
     /// For a preflight, the status to answer with; `None` otherwise (the
@@ -227,7 +332,30 @@ impl<'a> Decision<'a> {
     /// Why the request was refused; `None` when allowed and for `not-cors`.
     #[inline]
     pub fn reason(&self) -> Option<Reason> {
-        self.reason
+        self.refusal.map(|(check, _)| check.reason())
+    }
+
+    /// The refusal, with the check that failed; `None` when allowed and for
+    /// `not-cors`.
+    #[inline]
+    pub fn refusal(&self) -> Option<Refusal<'a>> {
+        self.refusal.map(|(check, value)| Refusal {
+            kind: self.kind,
+            check,
+            origin: self.origin,
+            value,
+        })
+    }
+
+    /// The origin the policy's origin predicate was asked about, if the
+    /// decision reached it: with [`Answer::Yes`](crate::Answer::Yes) or
+    /// [`Answer::No`](crate::Answer::No), the origin whose answer was used.
+    #[inline]
+    pub fn asked(&self) -> Option<&'a str> {
+        // An origin the predicate sees passed the origin grammar: ASCII.
+        self.origin
+            .filter(|_| self.asked)
+            .and_then(|o| std::str::from_utf8(o).ok())
     }
 
     /// Tokens to merge into `Vary` (append those missing; never overwrite;
@@ -240,49 +368,35 @@ impl<'a> Decision<'a> {
     /// The headers to set, replacing any same-named header the application set.
     #[inline]
     pub fn headers(&self) -> Headers<'_> {
-        let names: &[HeaderName] = match self.policy {
-            None => &[],
-            Some(p) if self.kind != Kind::Preflight => &p.actual_headers,
-            Some(p) if self.private_network => &p.preflight_headers,
-            Some(p) => &p.preflight_headers[..p.preflight_headers_plain],
-        };
         Headers {
             decision: self,
-            names: names.iter(),
+            entries: self.entries.iter(),
         }
     }
 
-    /// The value this decision sets for `name`, if any.
-    pub fn header(&self, name: HeaderName) -> Option<&[u8]> {
-        self.value(name)
+    /// The header this decision sets for `name`, if any.
+    pub fn header(&self, name: HeaderName) -> Option<Header<'_>> {
+        self.headers().find(|h| h.name == name)
     }
 
     #[inline]
-    fn value(&self, name: HeaderName) -> Option<&[u8]> {
-        let policy = self.policy?;
-        let preflight = self.kind == Kind::Preflight;
-        match name {
-            HeaderName::AllowOrigin => Some(self.allow_origin),
-            HeaderName::AllowCredentials => policy.credentials.then_some(b"true"),
-            HeaderName::AllowMethods if preflight => {
-                policy.allow_methods.as_ref().map(|m| m.value(self.method))
-            }
-            HeaderName::AllowHeaders if preflight => match &self.reflected {
-                Reflected::None => policy.allow_headers.as_deref(),
-                Reflected::Borrowed(v) => Some(v),
-                Reflected::Inline(buf) => Some(&buf.bytes[..buf.len]),
+    fn value<'s>(&'s self, entry: &'s Entry) -> Option<Header<'s>> {
+        let (value, source) = match &entry.value {
+            Value::Fixed(v) => (&**v, Source::Policy),
+            Value::Origin => (self.origin.unwrap_or_default(), Source::Origin),
+            Value::RequestMethod => (self.method, Source::RequestMethod),
+            Value::RequestHeaders => match &self.reflected {
+                // No names requested: nothing to echo.
+                Reflected::None => return None,
+                Reflected::Borrowed(v) => (*v, Source::RequestHeaders),
+                Reflected::Inline(buf) => (&buf.bytes[..buf.len], Source::Rebuilt),
             },
-            HeaderName::MaxAge if preflight => policy.max_age.as_deref(),
-            HeaderName::AllowPrivateNetwork => self.private_network.then_some(b"true"),
-            HeaderName::PrivateNetworkAccessId if self.private_network => {
-                policy.private_network.id.as_deref().map(str::as_bytes)
-            }
-            HeaderName::PrivateNetworkAccessName if self.private_network => {
-                policy.private_network.name.as_deref().map(str::as_bytes)
-            }
-            HeaderName::ExposeHeaders if !preflight => policy.expose_headers.as_deref(),
-            _ => None,
-        }
+        };
+        Some(Header {
+            name: entry.name,
+            value,
+            source,
+        })
     }
 }
 
@@ -290,8 +404,7 @@ impl<'a> Decision<'a> {
 #[derive(Clone, Debug)]
 pub struct Headers<'d> {
     decision: &'d Decision<'d>,
-    /// The policy's precomputed list of headers for this kind of response.
-    names: std::slice::Iter<'d, HeaderName>,
+    entries: std::slice::Iter<'d, Entry>,
 }
 
 impl<'d> Iterator for Headers<'d> {
@@ -299,10 +412,9 @@ impl<'d> Iterator for Headers<'d> {
 
     #[inline]
     fn next(&mut self) -> Option<Header<'d>> {
-        for &name in self.names.by_ref() {
-            // Only an echoed header list can be empty (no names requested).
-            if let Some(value) = self.decision.value(name) {
-                return Some(Header { name, value });
+        for entry in self.entries.by_ref() {
+            if let Some(header) = self.decision.value(entry) {
+                return Some(header);
             }
         }
         None
@@ -314,11 +426,8 @@ impl<'d> Iterator for Headers<'d> {
     }
 
     fn count(self) -> usize {
-        let names = self.names.clone();
-        let skipped = names
-            .filter(|&&n| n == HeaderName::AllowHeaders && self.decision.value(n).is_none())
-            .count();
-        self.names.count() - skipped
+        let decision = self.decision;
+        self.entries.filter(|e| decision.value(e).is_some()).count()
     }
 }
 

@@ -3,15 +3,11 @@
 
 use std::fmt::Write as _;
 
-use crate::decision::{Decision, Kind, Reason};
-use crate::fetch::{is_forbidden_method, is_forbidden_request_header, is_tchar, trim_ows};
+use crate::decision::{Check, Decision, Kind, Reason, Refusal};
 use crate::limits::{
     MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_EMPTY, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADERS_LINES,
     MAX_REQUEST_HEADERS_NAMES, MAX_REQUEST_METHOD_LEN,
 };
-use crate::origin;
-use crate::policy::Policy;
-use crate::request::{Field, Request};
 
 /// Why a request was refused, in words for the person who must fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,23 +62,23 @@ pub fn escape(bytes: &[u8]) -> String {
     out
 }
 
-impl Policy {
-    /// Explains `decision` (made by this policy for `request`) when it is a
-    /// refusal; `url` is the resource URL the browser fetched, quoted in the
-    /// console messages. Returns `None` for allowed and `not-cors` requests.
-    pub fn explain(
-        &self,
-        request: &Request<'_>,
-        decision: &Decision<'_>,
-        url: &str,
-    ) -> Option<Explanation> {
-        let reason = decision.reason()?;
-        let origin = match request.origin {
-            Field::One(v) => escape(trim_ows(v)),
-            _ => "null".to_owned(),
-        };
+impl Decision<'_> {
+    /// Explains this decision when it is a refusal; `url` is the resource URL
+    /// the browser fetched, quoted in the console messages. Returns `None`
+    /// for allowed and `not-cors` requests. Renders what the decision
+    /// recorded ([`Decision::refusal`]); nothing is checked again.
+    pub fn explain(&self, url: &str) -> Option<Explanation> {
+        self.refusal().map(|r| r.explain(url))
+    }
+}
+
+impl Refusal<'_> {
+    /// This refusal in words: what failed, the browsers' console messages
+    /// and the fix. `url` is the resource URL, quoted in the console messages.
+    pub fn explain(&self, url: &str) -> Explanation {
+        let origin = self.origin().map_or_else(|| "null".to_owned(), escape);
         let url = escape(url.as_bytes());
-        let (chrome_tail, firefox) = if decision.kind() == Kind::Preflight {
+        let (chrome_tail, firefox) = if self.kind() == Kind::Preflight {
             (
                 "Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
                 format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS preflight response did not succeed). Status code: 403."),
@@ -94,186 +90,118 @@ impl Policy {
             )
         };
         let chrome = format!("{CHROME_FETCH_PREFIX}'{url}' from origin '{origin}' has been blocked by CORS policy: {chrome_tail}");
-        let (summary, fix) = match reason {
-            Reason::OriginNotAllowed | Reason::InvalidOrigin => self.explain_origin(request),
-            Reason::MethodNotAllowed | Reason::InvalidMethod => self.explain_method(request),
-            Reason::HeaderNotAllowed | Reason::InvalidRequestHeaders => {
-                self.explain_request_headers(request)
-            }
-        };
-        Some(Explanation {
-            reason,
+        let (summary, fix) = words(self.check(), self.value());
+        Explanation {
+            reason: self.reason(),
             summary,
             chrome,
             firefox,
             fix,
-        })
-    }
-
-    fn explain_origin(&self, request: &Request<'_>) -> (String, String) {
-        const NOT_A_BROWSER: &str =
-            "none needed: browsers never send this, so the request was hand-made or altered on the way";
-        let raw = match request.origin {
-            Field::Many => {
-                return (
-                    "the request has more than one Origin header".to_owned(),
-                    NOT_A_BROWSER.to_owned(),
-                )
-            }
-            Field::One(v) => v,
-            Field::Absent => return (String::new(), String::new()),
-        };
-        if raw.len() > MAX_ORIGIN_LEN {
-            return (
-                format!(
-                    "the Origin header is {} bytes long, over the limit of {MAX_ORIGIN_LEN}",
-                    raw.len()
-                ),
-                NOT_A_BROWSER.to_owned(),
-            );
-        }
-        let value = trim_ows(raw);
-        let shown = escape(value);
-        if value == b"null" {
-            return (
-                "the Origin is `null` (a sandboxed iframe, a data: or file: page, or a cross-origin redirect), and `origins` does not list it".to_owned(),
-                "serve the page from a real origin and list that; listing `null` (with `dangerous.allow_null_origin`) would admit any sandboxed page".to_owned(),
-            );
-        }
-        match origin::parse(value, false) {
-            Err(flaw) => (
-                format!("the Origin '{shown}' {}", flaw.describe()),
-                NOT_A_BROWSER.to_owned(),
-            ),
-            Ok(parts) => {
-                let mut fix = format!("add \"{shown}\" to `origins`");
-                if self.credentials && parts.is_insecure() {
-                    fix.push_str(" (it is http:// with credentials: serve it over https, or set `dangerous.allow_insecure_origins_with_credentials`)");
-                }
-                (
-                    format!("the origin '{shown}' is not allowed by `origins`"),
-                    fix,
-                )
-            }
         }
     }
+}
 
-    fn explain_method(&self, request: &Request<'_>) -> (String, String) {
-        let raw = match request.request_method {
-            Field::One(v) => v,
-            _ => {
-                return (
-                    "the preflight has more than one Access-Control-Request-Method header"
-                        .to_owned(),
-                    "none needed: browsers send exactly one".to_owned(),
-                )
-            }
-        };
-        if raw.len() > MAX_REQUEST_METHOD_LEN {
-            return (
-                format!("Access-Control-Request-Method is {} bytes long, over the limit of {MAX_REQUEST_METHOD_LEN}", raw.len()),
-                "none needed: no browser sends such a method".to_owned(),
-            );
-        }
-        let m = trim_ows(raw);
-        let shown = escape(m);
-        if m.is_empty() || !m.iter().all(|&b| is_tchar(b)) {
-            return (
-                format!("Access-Control-Request-Method '{shown}' is not a method token"),
-                "none needed: browsers only send valid method names".to_owned(),
-            );
-        }
-        if is_forbidden_method(m) {
-            return (
-                format!("the method {shown} is forbidden by the Fetch standard"),
-                "none: browsers refuse CONNECT, TRACE and TRACK before sending".to_owned(),
-            );
-        }
-        if m == b"*" && self.any_method {
-            return (
-                "the method `*` is asked for on a credentialed request".to_owned(),
-                "none: with credentials, browsers read `*` as a literal method name".to_owned(),
-            );
-        }
-        let upper = m.to_ascii_uppercase();
-        let case_hint = if self.methods.iter().any(|c| **c == *upper) && upper != m {
+/// What failed and the fix, for `check` on the offending bytes `value`.
+fn words(check: Check, value: &[u8]) -> (String, String) {
+    const NOT_A_BROWSER: &str =
+        "none needed: browsers never send this, so the request was hand-made or altered on the way";
+    let shown = escape(value);
+    let pair = |a: String, b: &str| (a, b.to_owned());
+    match check {
+        Check::OriginRepeated => pair(
+            "the request has more than one Origin header".to_owned(),
+            NOT_A_BROWSER,
+        ),
+        Check::OriginTooLong => pair(
             format!(
-                "; `methods` lists {}, but browsers send {shown} exactly as the script wrote it",
-                escape(&upper)
+                "the Origin header is {} bytes long, over the limit of {MAX_ORIGIN_LEN}",
+                value.len()
+            ),
+            NOT_A_BROWSER,
+        ),
+        Check::OriginMalformed(flaw) => pair(
+            format!("the Origin '{shown}' {}", flaw.describe()),
+            NOT_A_BROWSER,
+        ),
+        Check::OriginNull => pair(
+            "the Origin is `null` (a sandboxed iframe, a data: or file: page, or a cross-origin redirect), and `origins` does not list it".to_owned(),
+            "serve the page from a real origin and list that; listing `null` (with `dangerous.allow_null_origin`) would admit any sandboxed page",
+        ),
+        Check::OriginNotListed => (
+            format!("the origin '{shown}' is not allowed by `origins`"),
+            format!("add \"{shown}\" to `origins`"),
+        ),
+        Check::OriginInsecureWithCredentials => (
+            format!("the origin '{shown}' is not allowed by `origins`"),
+            format!("add \"{shown}\" to `origins` (it is http:// with credentials: serve it over https, or set `dangerous.allow_insecure_origins_with_credentials`)"),
+        ),
+        Check::MethodRepeated => pair(
+            "the preflight has more than one Access-Control-Request-Method header".to_owned(),
+            "none needed: browsers send exactly one",
+        ),
+        Check::MethodTooLong => pair(
+            format!("Access-Control-Request-Method is {} bytes long, over the limit of {MAX_REQUEST_METHOD_LEN}", value.len()),
+            "none needed: no browser sends such a method",
+        ),
+        Check::MethodNotToken => pair(
+            format!("Access-Control-Request-Method '{shown}' is not a method token"),
+            "none needed: browsers only send valid method names",
+        ),
+        Check::MethodForbidden => pair(
+            format!("the method {shown} is forbidden by the Fetch standard"),
+            "none: browsers refuse CONNECT, TRACE and TRACK before sending",
+        ),
+        Check::MethodStarWithCredentials => pair(
+            "the method `*` is asked for on a credentialed request".to_owned(),
+            "none: with credentials, browsers read `*` as a literal method name",
+        ),
+        Check::MethodNotListed | Check::MethodCaseMismatch => {
+            let hint = if check == Check::MethodCaseMismatch {
+                format!(
+                    "; `methods` lists {}, but browsers send {shown} exactly as the script wrote it",
+                    escape(&value.to_ascii_uppercase())
+                )
+            } else {
+                String::new()
+            };
+            (
+                format!("the method {shown} is not in `methods` (GET, HEAD and POST are always allowed){hint}"),
+                format!("add \"{shown}\" to `methods`"),
             )
-        } else {
-            String::new()
-        };
-        (
-            format!("the method {shown} is not in `methods` (GET, HEAD and POST are always allowed){case_hint}"),
-            format!("add \"{shown}\" to `methods`"),
-        )
-    }
-
-    fn explain_request_headers(&self, request: &Request<'_>) -> (String, String) {
-        if request.request_headers_overflow {
-            return (
-                format!("Access-Control-Request-Headers is over the limits ({MAX_REQUEST_HEADERS_LEN} bytes over at most {MAX_REQUEST_HEADERS_LINES} lines)"),
-                "none needed: browsers send a short list on one line".to_owned(),
-            );
         }
-        let mut names = 0;
-        let mut empty = 0;
-        let mut first_refused: Option<&[u8]> = None;
-        for line in request.request_headers() {
-            for item in line.split(|&b| b == b',') {
-                let name = trim_ows(item);
-                if name.is_empty() {
-                    empty += 1;
-                    if empty > MAX_REQUEST_HEADERS_EMPTY {
-                        return (
-                            format!("Access-Control-Request-Headers has more than {MAX_REQUEST_HEADERS_EMPTY} empty items"),
-                            "none needed: browsers never send empty items".to_owned(),
-                        );
-                    }
-                    continue;
-                }
-                names += 1;
-                if names > MAX_REQUEST_HEADERS_NAMES {
-                    return (
-                        format!("Access-Control-Request-Headers names more than {MAX_REQUEST_HEADERS_NAMES} headers"),
-                        "none needed at this size: send fewer custom headers".to_owned(),
-                    );
-                }
-                if !name.iter().all(|&b| is_tchar(b)) {
-                    return (
-                        format!(
-                            "Access-Control-Request-Headers has '{}', which is not a header name",
-                            escape(name)
-                        ),
-                        "none needed: browsers only send valid header names".to_owned(),
-                    );
-                }
-                if first_refused.is_none() && !self.request_header_allowed(name) {
-                    first_refused = Some(name);
-                }
-            }
+        Check::HeadersOverLimits => pair(
+            format!("Access-Control-Request-Headers is over the limits ({MAX_REQUEST_HEADERS_LEN} bytes over at most {MAX_REQUEST_HEADERS_LINES} lines)"),
+            "none needed: browsers send a short list on one line",
+        ),
+        Check::HeadersTooManyEmpty => pair(
+            format!("Access-Control-Request-Headers has more than {MAX_REQUEST_HEADERS_EMPTY} empty items"),
+            "none needed: browsers never send empty items",
+        ),
+        Check::HeadersTooManyNames => pair(
+            format!("Access-Control-Request-Headers names more than {MAX_REQUEST_HEADERS_NAMES} headers"),
+            "none needed at this size: send fewer custom headers",
+        ),
+        Check::HeadersNotToken => pair(
+            format!("Access-Control-Request-Headers has '{shown}', which is not a header name"),
+            "none needed: browsers only send valid header names",
+        ),
+        Check::HeaderForbidden => pair(
+            format!(
+                "the request header '{}' is one that only the browser may set",
+                escape(&value.to_ascii_lowercase())
+            ),
+            "none: scripts cannot set it, so the request was not made by a browser script",
+        ),
+        Check::HeaderAuthorizationNotCovered => pair(
+            "`authorization` is not covered by `request_headers = [\"*\"]`".to_owned(),
+            "add \"authorization\" beside \"*\" in `request_headers`",
+        ),
+        Check::HeaderNotListed => {
+            let lower = escape(&value.to_ascii_lowercase());
+            (
+                format!("the request header '{lower}' is not in `request_headers`"),
+                format!("add \"{lower}\" to `request_headers`"),
+            )
         }
-        let Some(name) = first_refused else {
-            return (String::new(), String::new());
-        };
-        let shown = escape(&name.to_ascii_lowercase());
-        if is_forbidden_request_header(name) {
-            return (
-                format!("the request header '{shown}' is one that only the browser may set"),
-                "none: scripts cannot set it, so the request was not made by a browser script"
-                    .to_owned(),
-            );
-        }
-        if self.any_request_header && shown == "authorization" {
-            return (
-                "`authorization` is not covered by `request_headers = [\"*\"]`".to_owned(),
-                "add \"authorization\" beside \"*\" in `request_headers`".to_owned(),
-            );
-        }
-        (
-            format!("the request header '{shown}' is not in `request_headers`"),
-            format!("add \"{shown}\" to `request_headers`"),
-        )
     }
 }

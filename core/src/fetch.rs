@@ -84,13 +84,35 @@ pub const FORBIDDEN_RESPONSE_HEADERS: [&str; 2] = ["set-cookie", "set-cookie2"];
 
 /// Whether `name` (any case) is a forbidden request-header name.
 pub fn is_forbidden_request_header(name: &[u8]) -> bool {
+    // Most names start with a letter no forbidden name starts with.
+    let first = name.first().map_or(0, u8::to_ascii_lowercase);
+    if !first.is_ascii_lowercase() || FORBIDDEN_FIRST_LETTERS >> (first - b'a') & 1 == 0 {
+        return false;
+    }
     FORBIDDEN_REQUEST_HEADER_PREFIXES
         .iter()
         .any(|p| name.len() >= p.len() && name[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
         || FORBIDDEN_REQUEST_HEADERS
             .iter()
-            .any(|f| f.as_bytes().eq_ignore_ascii_case(name))
+            .any(|f| f.len() == name.len() && f.as_bytes().eq_ignore_ascii_case(name))
 }
+
+/// Bit `c - 'a'` is set for each first letter of a forbidden request-header
+/// name or prefix (all lowercase letters).
+const FORBIDDEN_FIRST_LETTERS: u32 = {
+    let mut mask = 0u32;
+    let mut i = 0;
+    while i < FORBIDDEN_REQUEST_HEADERS.len() {
+        mask |= 1 << (FORBIDDEN_REQUEST_HEADERS[i].as_bytes()[0] - b'a');
+        i += 1;
+    }
+    let mut i = 0;
+    while i < FORBIDDEN_REQUEST_HEADER_PREFIXES.len() {
+        mask |= 1 << (FORBIDDEN_REQUEST_HEADER_PREFIXES[i].as_bytes()[0] - b'a');
+        i += 1;
+    }
+    mask
+};
 
 /// Whether `name` (any case) is a forbidden response-header name.
 pub fn is_forbidden_response_header(name: &[u8]) -> bool {

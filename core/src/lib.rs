@@ -79,13 +79,17 @@ mod lint;
 mod origin;
 mod policy;
 mod request;
+mod response;
 
 pub use config::{DangerousConfig, PolicyConfig, PrivateNetworkConfig, POLICY_KEYS};
-pub use decision::{Decision, Header, HeaderName, Headers, Kind, Reason};
+pub use decide::Answer;
+pub use decision::{Check, Decision, Headers, Kind, Reason, Refusal};
 pub use error::{ErrorCode, Finding, PolicyError, Problem, Warning, WarningCode};
 pub use explain::{escape, Explanation, Initiator};
+pub use origin::Flaw as OriginFlaw;
 pub use policy::{OriginPredicate, Policy, PolicyBuilder};
-pub use request::{Request, CORS_REQUEST_HEADERS};
+pub use request::{Request, RequestHeader, CORS_REQUEST_HEADERS};
+pub use response::{Header, HeaderName, Source};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -59,9 +59,12 @@ impl Parts<'_> {
     }
 }
 
-/// Why a string is not a canonical serialized origin (or pattern).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Flaw {
+/// Why a string is not a canonical serialized origin (or pattern); each
+/// variant says what it is in [`describe`](Flaw::describe).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub enum Flaw {
     Empty,
     TooLong,
     Whitespace,
@@ -86,6 +89,30 @@ pub(crate) enum Flaw {
 }
 
 impl Flaw {
+    /// Every flaw, in declaration order.
+    pub const ALL: [Flaw; 20] = [
+        Flaw::Empty,
+        Flaw::TooLong,
+        Flaw::Whitespace,
+        Flaw::NonAscii,
+        Flaw::NoScheme,
+        Flaw::BadScheme,
+        Flaw::Userinfo,
+        Flaw::Path,
+        Flaw::Query,
+        Flaw::Fragment,
+        Flaw::EmptyHost,
+        Flaw::UppercaseHost,
+        Flaw::BadLabel,
+        Flaw::BadIpv4,
+        Flaw::BadIpv6,
+        Flaw::BadPort,
+        Flaw::MisplacedWildcard,
+        Flaw::DefaultPort,
+        Flaw::LeadingZeroPort,
+        Flaw::UncompressedIpv6,
+    ];
+
     /// Whether the input names a real origin, only not in the form browsers send.
     pub fn is_non_canonical(self) -> bool {
         matches!(

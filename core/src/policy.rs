@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use crate::ascii::eq_exact;
 use crate::config::{toml_to_json, DangerousConfig, PolicyConfig, PrivateNetworkConfig};
-use crate::decision::HeaderName;
 use crate::error::{ErrorCode, PolicyError, Problem};
 use crate::fetch::{
     is_forbidden_method, is_forbidden_request_header, is_forbidden_response_header, is_token,
@@ -17,6 +16,7 @@ use crate::fetch::{
 use crate::hash::{ByteSet, FastMap, FastSet};
 use crate::limits::MAX_MAX_AGE;
 use crate::origin::{self, Flaw, Parts, Port};
+use crate::response::{self, AllowMethods, ResponseHeaders};
 
 /// A dynamic origin check (SPEC §3), e.g. a lookup of tenants in a database.
 ///
@@ -62,6 +62,8 @@ pub struct Policy {
     pub(crate) credentials: bool,
     pub(crate) origins: OriginTable,
     pub(crate) predicate: Option<OriginPredicate>,
+    /// The host answers the predicate per decision ([`Policy::decide_with`]).
+    pub(crate) host_predicate: bool,
     pub(crate) methods: Vec<Box<[u8]>>,
     pub(crate) any_method: bool,
     pub(crate) request_headers: Vec<Box<[u8]>>,
@@ -75,22 +77,13 @@ pub struct Policy {
     pub(crate) any_request_header: bool,
     pub(crate) authorization_listed: bool,
     pub(crate) reflect_request_headers: bool,
-    pub(crate) allow_methods: Option<AllowMethods>,
-    pub(crate) allow_headers: Option<Box<[u8]>>,
-    pub(crate) expose_headers: Option<Box<[u8]>>,
-    pub(crate) max_age: Option<Box<[u8]>>,
     pub(crate) preflight_status: u16,
-    pub(crate) private_network: PrivateNetworkConfig,
+    /// Private network preflights may be granted.
+    pub(crate) private_network: bool,
     pub(crate) vary_preflight: &'static [&'static str],
     pub(crate) vary_other: &'static [&'static str],
-    /// Headers an allowed non-preflight response carries, in order.
-    pub(crate) actual_headers: Vec<HeaderName>,
-    /// Headers an accepted preflight carries, in order (`AllowHeaders` may
-    /// still be empty when echoing), then those a granted private network
-    /// preflight adds.
-    pub(crate) preflight_headers: Vec<HeaderName>,
-    /// How many of `preflight_headers` precede the private network ones.
-    pub(crate) preflight_headers_plain: usize,
+    /// The headers of each kind of allowed response.
+    pub(crate) response: ResponseHeaders,
 }
 
 impl fmt::Debug for Policy {
@@ -99,24 +92,6 @@ impl fmt::Debug for Policy {
             .field("config", &self.config)
             .field("predicate", &self.predicate.is_some())
             .finish_non_exhaustive()
-    }
-}
-
-/// The `Access-Control-Allow-Methods` value, joined at build time.
-#[derive(Debug)]
-pub(crate) enum AllowMethods {
-    Fixed(Box<[u8]>),
-    /// Credentialed `["*"]`: echo the requested method.
-    Reflect,
-}
-
-impl AllowMethods {
-    #[inline]
-    pub(crate) fn value<'a>(&'a self, requested: &'a [u8]) -> &'a [u8] {
-        match self {
-            AllowMethods::Fixed(v) => v,
-            AllowMethods::Reflect => requested,
-        }
     }
 }
 
@@ -227,6 +202,7 @@ impl OriginTable {
 pub struct PolicyBuilder {
     config: PolicyConfig,
     predicate: Option<OriginPredicate>,
+    host_predicate: bool,
     problems: Vec<Problem>,
 }
 
@@ -250,8 +226,8 @@ impl PolicyBuilder {
         let config = PolicyConfig::from_value(value, &mut problems);
         PolicyBuilder {
             config,
-            predicate: None,
             problems,
+            ..Self::default()
         }
     }
 
@@ -375,6 +351,15 @@ impl PolicyBuilder {
         self
     }
 
+    /// Allows origins that a predicate of the host's accepts, answered per
+    /// decision through [`Policy::decide_with`] (e.g. a function of another
+    /// language, which cannot live in the policy); [`Policy::decide`]
+    /// counts it as "no". Validated as an origin predicate.
+    pub fn host_origin_predicate(mut self) -> Self {
+        self.host_predicate = true;
+        self
+    }
+
     /// Validates and compiles the policy, or returns every problem found.
     pub fn build(self) -> Result<Policy, PolicyError> {
         let mut problems = self.problems;
@@ -382,7 +367,12 @@ impl PolicyBuilder {
         if problems.iter().any(|p| p.code == ErrorCode::InvalidSyntax) {
             return Err(PolicyError::new(problems));
         }
-        let policy = compile(self.config, self.predicate, &mut problems);
+        let policy = compile(
+            self.config,
+            self.predicate,
+            self.host_predicate,
+            &mut problems,
+        );
         if problems.is_empty() {
             Ok(policy)
         } else {
@@ -434,7 +424,7 @@ impl Policy {
 
     /// Whether an origin predicate was given.
     pub fn has_origin_predicate(&self) -> bool {
-        self.predicate.is_some()
+        self.predicate.is_some() || self.host_predicate
     }
 }
 
@@ -457,10 +447,12 @@ const VARY_PREFLIGHT_PNA: &[&str] = &[
 fn compile(
     config: PolicyConfig,
     predicate: Option<OriginPredicate>,
+    host_predicate: bool,
     problems: &mut Vec<Problem>,
 ) -> Policy {
     let credentials = config.credentials;
-    let (origins, any_origin) = compile_origins(&config, predicate.is_some(), problems);
+    let has_predicate = predicate.is_some() || host_predicate;
+    let (origins, any_origin) = compile_origins(&config, has_predicate, problems);
 
     // Methods.
     let any_method = config.methods.iter().any(|m| m == "*");
@@ -684,43 +676,25 @@ fn compile(
         VARY_PREFLIGHT
     };
     let vary_other = if any_origin { VARY_NONE } else { VARY_ORIGIN };
-    let credentials_header = credentials.then_some(HeaderName::AllowCredentials);
-    let actual_headers = [Some(HeaderName::AllowOrigin), credentials_header]
-        .into_iter()
-        .chain([expose_headers.as_ref().map(|_| HeaderName::ExposeHeaders)])
-        .flatten()
-        .collect();
-    let mut preflight_headers: Vec<HeaderName> = [
-        Some(HeaderName::AllowOrigin),
-        credentials_header,
-        allow_methods.as_ref().map(|_| HeaderName::AllowMethods),
-        (allow_headers.is_some() || reflect_request_headers).then_some(HeaderName::AllowHeaders),
-        max_age.as_ref().map(|_| HeaderName::MaxAge),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let preflight_headers_plain = preflight_headers.len();
-    preflight_headers.extend(
-        [
-            Some(HeaderName::AllowPrivateNetwork),
-            pn.id.as_ref().map(|_| HeaderName::PrivateNetworkAccessId),
-            pn.name
-                .as_ref()
-                .map(|_| HeaderName::PrivateNetworkAccessName),
-        ]
-        .into_iter()
-        .flatten(),
-    );
+    let response = ResponseHeaders::new(response::Parts {
+        any_origin,
+        credentials,
+        allow_methods,
+        allow_headers,
+        reflect_request_headers,
+        max_age,
+        expose_headers,
+        private_network_id: pn.id.as_deref().map(|v| v.as_bytes().into()),
+        private_network_name: pn.name.as_deref().map(|v| v.as_bytes().into()),
+    });
     Policy {
-        actual_headers,
-        preflight_headers,
-        preflight_headers_plain,
-        private_network: config.private_network.clone(),
+        response,
+        private_network: pn.allow,
         any_origin,
         credentials,
         origins,
         predicate,
+        host_predicate,
         methods,
         any_method,
         request_headers,
@@ -729,10 +703,6 @@ fn compile(
         any_request_header,
         authorization_listed,
         reflect_request_headers,
-        allow_methods,
-        allow_headers,
-        expose_headers,
-        max_age,
         preflight_status,
         vary_preflight,
         vary_other,

@@ -4,22 +4,94 @@
 use crate::ascii::eq_lowercase;
 use crate::limits::{MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADERS_LINES};
 
-/// The request headers the engine reads (SPEC §1), lowercase, in the order
-/// `Origin`, `Access-Control-Request-Method`, `Access-Control-Request-Headers`,
-/// `Access-Control-Request-Private-Network`. Hosts that pick lines out
-/// themselves (e.g. to pass [`Request::from_values`]) look for these; names
-/// compare ASCII-case-insensitively.
-pub const CORS_REQUEST_HEADERS: [&str; 4] = [
-    "origin",
-    "access-control-request-method",
-    "access-control-request-headers",
-    "access-control-request-private-network",
-];
+/// A request header the engine reads (SPEC §1). Hosts that pick lines out
+/// themselves (e.g. to pass [`Request::from_values`] or
+/// [`Request::push`]) find them with [`RequestHeader::from_name`].
+///
+/// ```
+/// use corsgate::RequestHeader;
+///
+/// assert_eq!(RequestHeader::from_name(b"ORIGIN"), Some(RequestHeader::Origin));
+/// assert_eq!(RequestHeader::from_name(b"Host"), None);
+/// assert_eq!(RequestHeader::RequestMethod.lowercase(), "access-control-request-method");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequestHeader {
+    /// `Origin`
+    Origin,
+    /// `Access-Control-Request-Method`
+    RequestMethod,
+    /// `Access-Control-Request-Headers`
+    RequestHeaders,
+    /// `Access-Control-Request-Private-Network`
+    RequestPrivateNetwork,
+}
 
-const ORIGIN: &str = CORS_REQUEST_HEADERS[0];
-const REQUEST_METHOD: &str = CORS_REQUEST_HEADERS[1];
-const REQUEST_HEADERS: &str = CORS_REQUEST_HEADERS[2];
-const REQUEST_PRIVATE_NETWORK: &str = CORS_REQUEST_HEADERS[3];
+impl RequestHeader {
+    /// Every request header the engine reads, in this order.
+    pub const ALL: [RequestHeader; 4] = [
+        RequestHeader::Origin,
+        RequestHeader::RequestMethod,
+        RequestHeader::RequestHeaders,
+        RequestHeader::RequestPrivateNetwork,
+    ];
+
+    /// The name in lowercase, as browsers send it over HTTP/2.
+    pub const fn lowercase(self) -> &'static str {
+        match self {
+            RequestHeader::Origin => "origin",
+            RequestHeader::RequestMethod => "access-control-request-method",
+            RequestHeader::RequestHeaders => "access-control-request-headers",
+            RequestHeader::RequestPrivateNetwork => "access-control-request-private-network",
+        }
+    }
+
+    /// The name in its usual spelling, e.g. `Access-Control-Request-Method`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RequestHeader::Origin => "Origin",
+            RequestHeader::RequestMethod => "Access-Control-Request-Method",
+            RequestHeader::RequestHeaders => "Access-Control-Request-Headers",
+            RequestHeader::RequestPrivateNetwork => "Access-Control-Request-Private-Network",
+        }
+    }
+
+    /// The position of this header in [`RequestHeader::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The header a line named `name` (any ASCII case) is, if the engine
+    /// reads it. Most names are told apart by their length alone.
+    #[inline]
+    pub fn from_name(name: &[u8]) -> Option<RequestHeader> {
+        const O: usize = RequestHeader::Origin.lowercase().len();
+        const M: usize = RequestHeader::RequestMethod.lowercase().len();
+        const H: usize = RequestHeader::RequestHeaders.lowercase().len();
+        const P: usize = RequestHeader::RequestPrivateNetwork.lowercase().len();
+        // Each arm compares with a constant, which the compiler specializes.
+        let is = |h: RequestHeader| eq_lowercase(name, h.lowercase().as_bytes());
+        match name.len() {
+            O if is(RequestHeader::Origin) => Some(RequestHeader::Origin),
+            M if is(RequestHeader::RequestMethod) => Some(RequestHeader::RequestMethod),
+            H if is(RequestHeader::RequestHeaders) => Some(RequestHeader::RequestHeaders),
+            P if is(RequestHeader::RequestPrivateNetwork) => {
+                Some(RequestHeader::RequestPrivateNetwork)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The request headers the engine reads (SPEC §1), lowercase, in the order
+/// of [`RequestHeader::ALL`].
+pub const CORS_REQUEST_HEADERS: [&str; 4] = [
+    RequestHeader::Origin.lowercase(),
+    RequestHeader::RequestMethod.lowercase(),
+    RequestHeader::RequestHeaders.lowercase(),
+    RequestHeader::RequestPrivateNetwork.lowercase(),
+];
 
 /// How many times a single-valued header was sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -146,18 +218,19 @@ impl<'a> Request<'a> {
     /// other than the four CORS request headers are ignored.
     #[inline]
     pub fn push_header(&mut self, name: &[u8], value: &'a [u8]) {
-        // Dispatch on length first: most lines are skipped after one compare.
-        const O: usize = ORIGIN.len();
-        const M: usize = REQUEST_METHOD.len();
-        const H: usize = REQUEST_HEADERS.len();
-        const P: usize = REQUEST_PRIVATE_NETWORK.len();
-        let is = |expected: &str| eq_lowercase(name, expected.as_bytes());
-        match name.len() {
-            O if is(ORIGIN) => self.origin.push(value),
-            M if is(REQUEST_METHOD) => self.request_method.push(value),
-            H if is(REQUEST_HEADERS) => self.push_request_headers(value),
-            P if is(REQUEST_PRIVATE_NETWORK) => self.private_network.push(value),
-            _ => {}
+        if let Some(header) = RequestHeader::from_name(name) {
+            self.push(header, value);
+        }
+    }
+
+    /// Adds one line of a header the host has already identified.
+    #[inline]
+    pub fn push(&mut self, header: RequestHeader, value: &'a [u8]) {
+        match header {
+            RequestHeader::Origin => self.origin.push(value),
+            RequestHeader::RequestMethod => self.request_method.push(value),
+            RequestHeader::RequestHeaders => self.push_request_headers(value),
+            RequestHeader::RequestPrivateNetwork => self.private_network.push(value),
         }
     }
 

@@ -140,7 +140,7 @@ fn check(policy: &Policy, mut fetch: Fetch) -> Result<(), TestCaseError> {
             browser
         );
         if let Err(e) = browser {
-            let x = policy.explain(&request, &decision, URL).unwrap();
+            let x = decision.explain(URL).unwrap();
             prop_assert_eq!(e.chrome(&fetch), x.chrome);
             prop_assert_eq!(e.firefox(&fetch), x.firefox);
         }
@@ -175,7 +175,7 @@ fn check(policy: &Policy, mut fetch: Fetch) -> Result<(), TestCaseError> {
     let browser = check_actual(&fetch, &response(&decision, 200));
     prop_assert_eq!(decision.allowed(), browser.is_ok(), "{:?}", browser);
     if let Err(e) = browser {
-        let x = policy.explain(&request, &decision, URL).unwrap();
+        let x = decision.explain(URL).unwrap();
         prop_assert_eq!(e.chrome(&fetch), x.chrome);
         prop_assert_eq!(e.firefox(&fetch), x.firefox);
     }
@@ -251,7 +251,7 @@ fn a_tainted_request_is_judged_as_null() {
         assert_eq!(browser.is_ok(), allowed, "{json}");
         if let Err(e) = browser {
             // explain() sees only the final URL and `null`.
-            let x = policy.explain(&request, &decision, URL).unwrap();
+            let x = decision.explain(URL).unwrap();
             let expected = x.chrome.replace(
                 &format!("'{URL}' from origin 'null'"),
                 &format!("'{URL}' (redirected from '{first_url}') from origin '{page}'"),

@@ -21,7 +21,7 @@ fn refused_origin_on_an_actual_request() {
     let policy = policy();
     let request = Request::new(b"GET").header(b"Origin", b"https://evil.example");
     let decision = policy.decide(&request);
-    let e = policy.explain(&request, &decision, URL).unwrap();
+    let e = decision.explain(URL).unwrap();
     assert_eq!(e.reason, Reason::OriginNotAllowed);
     assert_eq!(
         e.summary,
@@ -50,7 +50,7 @@ fn lowercase_method_on_a_preflight() {
         .header(b"Origin", b"https://app.example.com")
         .header(b"Access-Control-Request-Method", b"patch");
     let decision = policy.decide(&request);
-    let e = policy.explain(&request, &decision, URL).unwrap();
+    let e = decision.explain(URL).unwrap();
     assert_eq!(e.reason, Reason::MethodNotAllowed);
     assert_eq!(
         e.summary,
@@ -74,7 +74,7 @@ fn header_not_allowed_names_the_first_refused_header() {
         .header(b"Access-Control-Request-Method", b"POST")
         .header(b"Access-Control-Request-Headers", b"content-type,X-Trace");
     let decision = policy.decide(&request);
-    let e = policy.explain(&request, &decision, URL).unwrap();
+    let e = decision.explain(URL).unwrap();
     assert_eq!(e.reason, Reason::HeaderNotAllowed);
     assert_eq!(
         e.summary,
@@ -89,9 +89,7 @@ fn control_bytes_never_reach_the_explanation() {
     let request =
         Request::new(b"GET").header(b"Origin", b"https://a.example\r\nSet-Cookie: x=1\x00");
     let decision = policy.decide(&request);
-    let e = policy
-        .explain(&request, &decision, "https://api.example.com/\n")
-        .unwrap();
+    let e = decision.explain("https://api.example.com/\n").unwrap();
     assert_eq!(e.reason, Reason::InvalidOrigin);
     for text in [&e.summary, &e.chrome, &e.firefox, &e.fix] {
         assert!(!text.bytes().any(|b| b < 0x20 || b == 0x7f), "{text:?}");
@@ -108,13 +106,9 @@ fn control_bytes_never_reach_the_explanation() {
 fn allowed_and_not_cors_requests_have_no_explanation() {
     let policy = policy();
     let allowed = Request::new(b"GET").header(b"Origin", b"https://app.example.com");
-    assert!(policy
-        .explain(&allowed, &policy.decide(&allowed), URL)
-        .is_none());
+    assert!(policy.decide(&allowed).explain(URL).is_none());
     let not_cors = Request::new(b"GET");
-    assert!(policy
-        .explain(&not_cors, &policy.decide(&not_cors), URL)
-        .is_none());
+    assert!(policy.decide(&not_cors).explain(URL).is_none());
 }
 
 #[test]

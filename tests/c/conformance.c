@@ -251,13 +251,12 @@ static int check_explain(const corsgate_policy *policy, const char *method, cons
                          size_t n, const corsgate_decision *d) {
     const uint8_t *url = (const uint8_t *)"https://api.example.com/resource";
     size_t len = 1;
-    corsgate_result r = corsgate_policy_explain(policy, (const uint8_t *)method, strlen(method), lines, n, url, 32,
-                                                NULL, 0, &len);
+    (void)policy, (void)method, (void)lines, (void)n;
+    corsgate_result r = corsgate_decision_explain(d, url, 32, NULL, 0, &len);
     if (d->reason == CORSGATE_REASON_NONE) return r == CORSGATE_RESULT_NOTHING_TO_EXPLAIN && len == 0;
     if (r != CORSGATE_RESULT_BUFFER_TOO_SMALL || len == 0) return 0;
     char *buf = malloc(len + 1);
-    r = corsgate_policy_explain(policy, (const uint8_t *)method, strlen(method), lines, n, url, 32, buf, len + 1,
-                                &len);
+    r = corsgate_decision_explain(d, url, 32, buf, len + 1, &len);
     corsgate_str reason;
     corsgate_reason_name(d->reason, &reason);
     int ok = r == CORSGATE_RESULT_OK && strlen(buf) == len && strncmp(buf, "reason: ", 8) == 0 &&

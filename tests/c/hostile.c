@@ -82,10 +82,14 @@ static void null_pointers(const corsgate_policy *p) {
     CHECK(corsgate_policy_decide_values(p, B("GET"), 3, NULL, NULL, NULL, NULL, NULL) == N);
     CHECK(corsgate_policy_decide_values(p, B("GET"), 3, &dangling, NULL, NULL, NULL, &d) == N);
     CHECK(corsgate_policy_decide_values(p, B("GET"), 3, NULL, NULL, NULL, &dangling, &d) == N);
-    CHECK(corsgate_policy_explain(NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, &len) == N);
-    CHECK(corsgate_policy_explain(p, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL) == N);
-    CHECK(corsgate_policy_explain(p, NULL, 0, NULL, 0, NULL, 0, NULL, 16, &len) == N);
-    CHECK(corsgate_policy_explain(p, NULL, 0, NULL, 0, NULL, 9, (char *)&d, sizeof d, &len) == N);
+    CHECK(corsgate_policy_decide(p, B("GET"), 3, NULL, 0, &d) == CORSGATE_RESULT_OK);
+    CHECK(corsgate_decision_explain(NULL, NULL, 0, NULL, 0, &len) == N);
+    CHECK(corsgate_decision_explain(&d, NULL, 0, NULL, 0, NULL) == N);
+    CHECK(corsgate_decision_explain(&d, NULL, 0, NULL, 16, &len) == N);
+    CHECK(corsgate_decision_explain(&d, NULL, 9, (char *)&item, sizeof item, &len) == N);
+    CHECK(corsgate_vary_merge(NULL, 0, NULL, 0, NULL, 0, NULL) == N);
+    CHECK(corsgate_vary_merge(NULL, 1, NULL, 0, NULL, 0, &len) == N);
+    CHECK(corsgate_vary_merge(NULL, 0, NULL, 1, NULL, 0, &len) == N);
     CHECK(corsgate_policy_lint(NULL, &f) == N);
     CHECK(corsgate_policy_lint(p, NULL) == N);
     CHECK(corsgate_findings_len(NULL, &len) == N);
@@ -140,8 +144,7 @@ static void not_utf8(const corsgate_policy *p) {
     /* Explain escapes the bytes; a URL that is not UTF-8 still explains. */
     char buf[4096];
     size_t len = 0;
-    CHECK(corsgate_policy_explain(p, B("OPTIONS"), 7, lines, 2, B("https://x/\xff\n"), 12, buf, sizeof buf, &len) ==
-          CORSGATE_RESULT_OK);
+    CHECK(corsgate_decision_explain(&d, B("https://x/\xff\n"), 12, buf, sizeof buf, &len) == CORSGATE_RESULT_OK);
     CHECK(strlen(buf) == len && strstr(buf, "\\xc3\\x9c") != NULL && strstr(buf, "\\xef\\xbf\\xbd\\x0a") != NULL);
 }
 
@@ -196,8 +199,9 @@ static void huge_inputs(const corsgate_policy *p) {
     memset(big, 'a', MIB);
     lines[0].value = (corsgate_bytes){B(big), MIB};
     size_t len = 0;
-    CHECK(corsgate_policy_explain(p, B("GET"), 3, lines, 1, B(big), MIB, NULL, 0, &len) ==
-          CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(corsgate_policy_decide(p, B("GET"), 3, lines, 1, &d) == CORSGATE_RESULT_OK);
+    CHECK(d.reason == CORSGATE_REASON_INVALID_ORIGIN && d.refusal.value.len == MIB);
+    CHECK(corsgate_decision_explain(&d, B(big), MIB, NULL, 0, &len) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
     CHECK(len > MIB); /* the 1 MiB URL is quoted, twice */
     free(many);
     free(big);
@@ -207,25 +211,50 @@ static void explain_protocol(const corsgate_policy *p) {
     corsgate_header_line lines[] = {LINE("Origin", "https://evil.example")};
     const uint8_t *url = B("https://api.example.com/");
     size_t len = 0, needed = 0;
-    CHECK(corsgate_policy_explain(p, B("GET"), 3, lines, 1, url, 24, NULL, 0, &needed) ==
-          CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    corsgate_decision d;
+    CHECK(corsgate_policy_decide(p, B("GET"), 3, lines, 1, &d) == CORSGATE_RESULT_OK);
+    CHECK(corsgate_decision_explain(&d, url, 24, NULL, 0, &needed) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
     CHECK(needed > 0);
     char *buf = malloc(needed + 1);
     memset(buf, 'x', needed + 1);
-    CHECK(corsgate_policy_explain(p, B("GET"), 3, lines, 1, url, 24, buf, needed, &len) ==
-          CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(corsgate_decision_explain(&d, url, 24, buf, needed, &len) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
     CHECK(len == needed && buf[0] == '\0' && buf[1] == 'x');
-    CHECK(corsgate_policy_explain(p, B("GET"), 3, lines, 1, url, 24, buf, needed + 1, &len) == CORSGATE_RESULT_OK);
+    CHECK(corsgate_decision_explain(&d, url, 24, buf, needed + 1, &len) == CORSGATE_RESULT_OK);
     CHECK(len == needed && buf[len] == '\0' && strlen(buf) == len);
     CHECK(strncmp(buf, "reason: origin-not-allowed\nwhy: ", 32) == 0);
     free(buf);
     lines[0] = (corsgate_header_line)LINE("Origin", "https://app.example.com");
     char small[8];
-    CHECK(corsgate_policy_explain(p, B("GET"), 3, lines, 1, url, 24, small, sizeof small, &len) ==
-          CORSGATE_RESULT_NOTHING_TO_EXPLAIN);
+    CHECK(corsgate_policy_decide(p, B("GET"), 3, lines, 1, &d) == CORSGATE_RESULT_OK);
+    CHECK(corsgate_decision_explain(&d, url, 24, small, sizeof small, &len) == CORSGATE_RESULT_NOTHING_TO_EXPLAIN);
     CHECK(len == 0);
-    CHECK(corsgate_policy_explain(p, B("GET"), 3, NULL, 0, NULL, 0, small, sizeof small, &len) ==
-          CORSGATE_RESULT_NOTHING_TO_EXPLAIN);
+    CHECK(corsgate_policy_decide(p, B("GET"), 3, NULL, 0, &d) == CORSGATE_RESULT_OK);
+    CHECK(corsgate_decision_explain(&d, NULL, 0, small, sizeof small, &len) == CORSGATE_RESULT_NOTHING_TO_EXPLAIN);
+    /* A decision corsgate never wrote is refused, not read as one. */
+    lines[0] = (corsgate_header_line)LINE("Origin", "https://evil.example");
+    CHECK(corsgate_policy_decide(p, B("GET"), 3, lines, 1, &d) == CORSGATE_RESULT_OK);
+    d.refusal.check = 0xffffu;
+    CHECK(corsgate_decision_explain(&d, url, 24, small, sizeof small, &len) == CORSGATE_RESULT_INVALID_ARGUMENT);
+}
+
+/* Vary is merged by core's rule: no repeats, `*` left alone, no trailing comma. */
+static void vary_merge(void) {
+    corsgate_str tokens[] = {{"Origin", 6}, {"Access-Control-Request-Method", 29}};
+    corsgate_bytes lines[] = {{B("Accept,"), 7}, {B("origin"), 6}};
+    uint8_t buf[64];
+    size_t len = 0;
+    CHECK(corsgate_vary_merge(lines, 2, tokens, 2, NULL, 0, &len) == CORSGATE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(len == strlen("origin, Access-Control-Request-Method"));
+    CHECK(corsgate_vary_merge(lines, 2, tokens, 2, buf, sizeof buf, &len) == CORSGATE_RESULT_OK);
+    CHECK(len == 37 && memcmp(buf, "origin, Access-Control-Request-Method", len) == 0);
+    CHECK(corsgate_vary_merge(lines, 1, tokens, 2, buf, sizeof buf, &len) == CORSGATE_RESULT_OK);
+    CHECK(len == 45 && memcmp(buf, "Accept, Origin, Access-Control-Request-Method", len) == 0);
+    CHECK(corsgate_vary_merge(NULL, 0, tokens, 1, buf, sizeof buf, &len) == CORSGATE_RESULT_OK);
+    CHECK(len == 6 && memcmp(buf, "Origin", 6) == 0);
+    corsgate_bytes star[] = {{B("Accept"), 6}, {B(" * "), 3}};
+    CHECK(corsgate_vary_merge(star, 2, tokens, 2, buf, sizeof buf, &len) == CORSGATE_RESULT_UNCHANGED && len == 0);
+    corsgate_bytes full[] = {{B("ORIGIN, access-control-request-method"), 37}};
+    CHECK(corsgate_vary_merge(full, 1, tokens, 2, buf, sizeof buf, &len) == CORSGATE_RESULT_UNCHANGED);
 }
 
 static void names_and_findings(const corsgate_policy *p) {
@@ -282,9 +311,12 @@ static void reflected_names(void) {
     CHECK(d->allowed && d->headers_len == 3);
     const corsgate_header *h = &d->headers[2];
     CHECK(str_is(h->name, "Access-Control-Allow-Headers") && str_is(h->value, "x-one,x-two,x-three"));
+    CHECK(h->source == CORSGATE_SOURCE_REBUILT);
     CHECK((const uint8_t *)h->value.data >= d->reflected &&
           (const uint8_t *)h->value.data < d->reflected + CORSGATE_REFLECTED_HEADERS_CAP);
+    CHECK(d->headers[0].source == CORSGATE_SOURCE_ORIGIN);
     CHECK(d->headers[0].value.data == (const char *)lines[0].value.data); /* borrowed, not copied */
+    CHECK(d->headers[1].source == CORSGATE_SOURCE_POLICY);
     free(d);
     corsgate_policy_free(p);
 }
@@ -360,6 +392,7 @@ int main(void) {
     names_and_findings(p);
     corsgate_policy_free(p);
     reflected_names();
+    vary_merge();
     threads();
     printf("c-hostile: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

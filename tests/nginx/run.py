@@ -492,6 +492,7 @@ def specific_locations(work, up, policy, other):
     location /old/ {{ rewrite ^/old/(.*)$ /upstream-cors/$1 last; }}
     location /upstream-cors/ {{ corsgate_policy {policy}; proxy_pass http://127.0.0.1:{up}/cors/; }}
     location /vary-star/ {{ corsgate_policy {policy}; proxy_pass http://127.0.0.1:{up}/vary-star/; }}
+    location /vary-comma/ {{ corsgate_policy {policy}; proxy_pass http://127.0.0.1:{up}/vary-comma/; }}
     location /up404/ {{ corsgate_policy {policy}; proxy_pass http://127.0.0.1:{up}/status404/; }}
     location /up500/ {{ corsgate_policy {policy}; proxy_pass http://127.0.0.1:{up}/status500/; }}
     location /bad-gateway/ {{ corsgate_policy {policy}; proxy_pass http://127.0.0.1:9/; }}
@@ -682,6 +683,14 @@ def specific_tests(res, ngx, front, srv_return, srv_inherit):
     )
     r = http(front, "GET", "/vary-star/x", act())
     check(res, "Vary: * left alone", r.all("vary") == ["*"], str(r.all("vary")))
+    # Core's merge: into the last line, its trailing separators dropped.
+    r = http(front, "GET", "/vary-comma/x", act())
+    check(
+        res,
+        "Vary with trailing commas merged without leaving one",
+        [v.strip() for v in r.all("vary")] == ["Accept,", "accept-language, Origin"],
+        str(r.all("vary")),
+    )
 
     # add_header's CORS headers are replaced, never duplicated.
     r = http(front, "GET", "/add-header/x", act())
@@ -932,6 +941,7 @@ def main():
       return 200 "upstream\\n";
     }}
     location /vary-star/ {{ add_header Vary * always; add_header Access-Control-Allow-Origin * always; return 200; }}
+    location /vary-comma/ {{ add_header Vary "Accept, " always; add_header Vary "accept-language," always; return 200; }}
     location /status404/ {{ add_header Access-Control-Allow-Origin * always; return 404; }}
     location /status500/ {{ return 500; }}
   }}

@@ -34,11 +34,13 @@ pub enum corsgate_result {
     /// An argument is out of its domain: an unknown enum value, or a length
     /// larger than any object can be.
     InvalidArgument = 7,
+    /// Nothing to change (e.g. `Vary` already lists every token, or is `*`).
+    Unchanged = 8,
 }
 
 impl corsgate_result {
     /// Every code, for `corsgate_result_name` and its tests.
-    pub(crate) const ALL: [corsgate_result; 8] = [
+    pub(crate) const ALL: [corsgate_result; 9] = [
         corsgate_result::Ok,
         corsgate_result::Panic,
         corsgate_result::NullParameter,
@@ -47,6 +49,7 @@ impl corsgate_result {
         corsgate_result::OutOfRange,
         corsgate_result::NothingToExplain,
         corsgate_result::InvalidArgument,
+        corsgate_result::Unchanged,
     ];
 
     /// The name as C spells it, e.g. `CORSGATE_RESULT_NULL_PARAMETER`.
@@ -60,6 +63,7 @@ impl corsgate_result {
             corsgate_result::OutOfRange => "CORSGATE_RESULT_OUT_OF_RANGE",
             corsgate_result::NothingToExplain => "CORSGATE_RESULT_NOTHING_TO_EXPLAIN",
             corsgate_result::InvalidArgument => "CORSGATE_RESULT_INVALID_ARGUMENT",
+            corsgate_result::Unchanged => "CORSGATE_RESULT_UNCHANGED",
         }
     }
 }

@@ -34,9 +34,11 @@
 //! - A decision is written into a caller-owned [`corsgate_decision`]. Its
 //!   values borrow from the policy and the request bytes. The one value the
 //!   core may build itself (names echoed under a credentialed
-//!   `request_headers = ["*"]`, held inline in the Rust `Decision`) is copied
-//!   into the struct's own bounded `reflected` buffer, so deciding never
-//!   touches the heap.
+//!   `request_headers = ["*"]`, held inline in the Rust `Decision`, with the
+//!   source `CORSGATE_SOURCE_REBUILT`) is copied into the struct's own
+//!   bounded `reflected` buffer, so deciding never touches the heap.
+//! - A refusal records which check failed (`corsgate_refusal`), and
+//!   `corsgate_decision_explain` renders it without deciding again.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 // The exports are safe `extern "C"` fns, as C sees them; the pointer rules
 // they rely on are the contract in include/README.md.
@@ -54,17 +56,16 @@ pub use boundary::corsgate_result;
 pub use findings::{
     corsgate_findings, corsgate_findings_free, corsgate_findings_get, corsgate_findings_len,
 };
-pub use host::corsgate_response_header_is_cors;
+pub use host::{corsgate_response_header_is_cors, corsgate_vary_merge};
 pub use names::{corsgate_kind_name, corsgate_reason_name, corsgate_result_name, corsgate_version};
 pub use policy::{
-    corsgate_origin_callback, corsgate_policy, corsgate_policy_decide,
-    corsgate_policy_decide_values, corsgate_policy_explain, corsgate_policy_free,
-    corsgate_policy_from_json, corsgate_policy_from_json_with_origin_callback,
-    corsgate_policy_from_toml, corsgate_policy_from_toml_with_origin_callback,
-    corsgate_policy_lint,
+    corsgate_decision_explain, corsgate_origin_callback, corsgate_policy, corsgate_policy_decide,
+    corsgate_policy_decide_values, corsgate_policy_free, corsgate_policy_from_json,
+    corsgate_policy_from_json_with_origin_callback, corsgate_policy_from_toml,
+    corsgate_policy_from_toml_with_origin_callback, corsgate_policy_lint,
 };
 pub use types::{
     corsgate_bytes, corsgate_decision, corsgate_finding, corsgate_header, corsgate_header_line,
-    corsgate_kind, corsgate_reason, corsgate_str, CORSGATE_MAX_HEADERS, CORSGATE_MAX_VARY,
-    CORSGATE_REFLECTED_HEADERS_CAP,
+    corsgate_kind, corsgate_reason, corsgate_refusal, corsgate_source, corsgate_str,
+    CORSGATE_MAX_HEADERS, CORSGATE_MAX_VARY, CORSGATE_REFLECTED_HEADERS_CAP,
 };

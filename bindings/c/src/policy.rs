@@ -6,14 +6,14 @@ use std::fmt::Write as _;
 use std::ptr::{self, addr_of_mut};
 
 use corsgate::limits::MAX_ORIGIN_LEN;
-use corsgate::{Decision, Policy, PolicyBuilder, Request};
+use corsgate::{Check, Decision, Policy, PolicyBuilder, Refusal, Request, Source};
 
 use crate::boundary::{corsgate_result, ffi_boundary, slice, write, Outcome, UserData};
 use crate::findings::corsgate_findings;
 use crate::types::{
     corsgate_bytes, corsgate_decision, corsgate_header, corsgate_header_line, corsgate_kind,
-    corsgate_reason, corsgate_str, CORSGATE_MAX_HEADERS, CORSGATE_MAX_VARY,
-    CORSGATE_REFLECTED_HEADERS_CAP,
+    corsgate_reason, corsgate_refusal, corsgate_source, corsgate_str, CORSGATE_MAX_HEADERS,
+    CORSGATE_MAX_VARY, CORSGATE_REFLECTED_HEADERS_CAP,
 };
 
 /// A validated, compiled CORS policy. Immutable: share one pointer across
@@ -246,16 +246,14 @@ unsafe fn optional<'a>(value: *const corsgate_bytes) -> Result<Option<&'a [u8]>,
     unsafe { slice(bytes.data, bytes.len) }.map(Some)
 }
 
-/// Copies `decision` into the caller's struct; values that point into the
-/// Rust decision itself (its inline buffer) are copied to `out.reflected`.
+/// Copies `decision` into the caller's struct; a value the decision rebuilt
+/// (held in the Rust decision itself) is copied to `out.reflected`.
 ///
 /// # Safety
 ///
 /// `out` is non-NULL, aligned and valid for writes of a `corsgate_decision`.
 #[inline]
 unsafe fn write_decision(decision: &Decision<'_>, out: *mut corsgate_decision) {
-    let own_start = ptr::from_ref(decision) as usize;
-    let own = own_start..own_start + std::mem::size_of_val(decision);
     // SAFETY: `out` is valid for writes (caller); the places are fields of
     // it, written without reading or referencing the uninitialized rest.
     unsafe {
@@ -263,6 +261,7 @@ unsafe fn write_decision(decision: &Decision<'_>, out: *mut corsgate_decision) {
         addr_of_mut!((*out).allowed).write(decision.allowed());
         addr_of_mut!((*out).status).write(decision.status().unwrap_or(0));
         addr_of_mut!((*out).reason).write(corsgate_reason::from_core(decision.reason()));
+        addr_of_mut!((*out).refusal).write(refusal_to_c(decision));
     }
     // SAFETY: places inside the valid `out`; nothing is read.
     let (headers, reflected, vary) = unsafe {
@@ -275,7 +274,7 @@ unsafe fn write_decision(decision: &Decision<'_>, out: *mut corsgate_decision) {
     let mut n = 0;
     for header in decision.headers().take(CORSGATE_MAX_HEADERS) {
         let mut value = header.value;
-        if own.contains(&(value.as_ptr() as usize)) {
+        if header.source == Source::Rebuilt {
             let len = value.len().min(CORSGATE_REFLECTED_HEADERS_CAP);
             // SAFETY: `value` is live for this call and `reflected` has room
             // for `len` bytes in `out`; the two never overlap (one is in the
@@ -289,6 +288,7 @@ unsafe fn write_decision(decision: &Decision<'_>, out: *mut corsgate_decision) {
         let header = corsgate_header {
             name: corsgate_str::new(header.name.as_str().as_bytes()),
             value: corsgate_str::new(value),
+            source: corsgate_source::from_core(header.source),
         };
         // SAFETY: `n < CORSGATE_MAX_HEADERS`, inside `out.headers`.
         unsafe { headers.add(n).write(header) };
@@ -304,6 +304,32 @@ unsafe fn write_decision(decision: &Decision<'_>, out: *mut corsgate_decision) {
     unsafe {
         addr_of_mut!((*out).headers_len).write(n);
         addr_of_mut!((*out).vary_len).write(vary_len);
+    }
+}
+
+fn bytes(b: &[u8]) -> corsgate_bytes {
+    corsgate_bytes {
+        data: b.as_ptr(),
+        len: b.len(),
+    }
+}
+
+/// The refusal part of a `corsgate_decision` (zeros when not refused).
+#[inline]
+fn refusal_to_c(decision: &Decision<'_>) -> corsgate_refusal {
+    match decision.refusal() {
+        Some(r) => corsgate_refusal {
+            check: r.check().code(),
+            has_origin: r.origin().is_some(),
+            origin: bytes(r.origin().unwrap_or_default()),
+            value: bytes(r.value()),
+        },
+        None => corsgate_refusal {
+            check: 0,
+            has_origin: false,
+            origin: bytes(b""),
+            value: bytes(b""),
+        },
     }
 }
 
@@ -373,9 +399,11 @@ pub extern "C" fn corsgate_policy_decide_values(
     }
 }
 
-/// Explains why `policy` refuses a request (SPEC §7), given as for
-/// `corsgate_policy_decide`; `url` is the resource URL the browser fetched,
-/// quoted in the console messages (bytes that are not UTF-8 show as U+FFFD).
+/// Explains a refusal (SPEC §7) from what `decision` (written by
+/// `corsgate_policy_decide*`) recorded: nothing is decided again, so the
+/// request bytes it borrows must still be live. `url` is the resource URL the
+/// browser fetched, quoted in the console messages (bytes that are not UTF-8
+/// show as U+FFFD).
 ///
 /// The text has five lines, `reason:`, `why:`, `fix:`, `chrome:` and
 /// `firefox:`, is UTF-8 with every request byte escaped, and is written to
@@ -383,16 +411,13 @@ pub extern "C" fn corsgate_policy_decide_values(
 /// NUL; when `buf_len <= *len_out` the result is
 /// `CORSGATE_RESULT_BUFFER_TOO_SMALL` and only `buf[0] = '\0'` is written
 /// (`buf` may be NULL when `buf_len` is 0, to ask for the length).
-/// For an allowed or `not-cors` request the result is
-/// `CORSGATE_RESULT_NOTHING_TO_EXPLAIN` with `*len_out = 0`. Allocates: keep
-/// it off the hot path.
+/// For an allowed or `not-cors` decision the result is
+/// `CORSGATE_RESULT_NOTHING_TO_EXPLAIN` with `*len_out = 0`; a decision
+/// whose `kind` or `refusal.check` corsgate never wrote is
+/// `CORSGATE_RESULT_INVALID_ARGUMENT`. Allocates: keep it off the hot path.
 #[no_mangle]
-pub extern "C" fn corsgate_policy_explain(
-    policy: *const corsgate_policy,
-    method: *const u8,
-    method_len: usize,
-    lines: *const corsgate_header_line,
-    lines_len: usize,
+pub extern "C" fn corsgate_decision_explain(
+    decision: *const corsgate_decision,
     url: *const u8,
     url_len: usize,
     buf: *mut c_char,
@@ -400,24 +425,34 @@ pub extern "C" fn corsgate_policy_explain(
     len_out: *mut usize,
 ) -> corsgate_result {
     ffi_boundary! {
-        require(policy, len_out);
+        require(decision, len_out);
         // SAFETY: the boundary checked `len_out`; the caller vouched for it.
         unsafe { write(len_out, 0) };
         if buf.is_null() && buf_len > 0 {
             return Err(corsgate_result::NullParameter);
         }
-        // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
-        let policy = unsafe { &(*policy).inner };
-        // SAFETY: the caller follows the (pointer, length) rule.
-        let mut request = Request::new(unsafe { slice(method, method_len) }?);
-        // SAFETY: the caller follows the (pointer, length) rule.
-        unsafe { push_lines(&mut request, slice(lines, lines_len)?) }?;
         // SAFETY: the caller follows the (pointer, length) rule.
         let url = String::from_utf8_lossy(unsafe { slice(url, url_len) }?);
-        let decision = policy.decide(&request);
-        let Some(e) = policy.explain(&request, &decision, &url) else {
-            return Err(corsgate_result::NothingToExplain);
+        // SAFETY: a non-NULL decision is readable (contract); the enum
+        // fields are read as plain integers, as C may have written anything.
+        let (kind, reason, refusal) = unsafe {
+            (
+                ptr::addr_of!((*decision).kind).cast::<u32>().read(),
+                ptr::addr_of!((*decision).reason).cast::<u32>().read(),
+                ptr::addr_of!((*decision).refusal).read(),
+            )
         };
+        if corsgate_reason::from_u32(reason).ok_or(corsgate_result::InvalidArgument)?.is_none() {
+            return Err(corsgate_result::NothingToExplain);
+        }
+        let kind = corsgate_kind::from_u32(kind).ok_or(corsgate_result::InvalidArgument)?;
+        let check = Check::from_code(refusal.check).ok_or(corsgate_result::InvalidArgument)?;
+        // SAFETY: the decision borrows request bytes the caller keeps live.
+        let origin = unsafe { slice(refusal.origin.data, refusal.origin.len) }?;
+        // SAFETY: as above.
+        let value = unsafe { slice(refusal.value.data, refusal.value.len) }?;
+        let refusal = Refusal::new(kind, check, refusal.has_origin.then_some(origin), value);
+        let e = refusal.explain(&url);
         let mut text = String::new();
         let _ = write!(
             text,

@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use corsgate::{HeaderName, Kind, Reason};
+use corsgate::{HeaderName, Kind, Reason, Source};
 
 /// Most response headers one decision sets.
 pub const CORSGATE_MAX_HEADERS: usize = 9;
@@ -17,6 +17,11 @@ pub const CORSGATE_REFLECTED_HEADERS_CAP: usize = 4112;
 const _: () = assert!(CORSGATE_MAX_HEADERS == HeaderName::ALL.len());
 const _: () = assert!(CORSGATE_MAX_VARY == corsgate::limits::MAX_VARY_TOKENS);
 const _: () = assert!(CORSGATE_REFLECTED_HEADERS_CAP == corsgate::limits::REFLECTED_HEADERS_CAP);
+// Core's enums are `#[non_exhaustive]`: a variant added there stops the
+// build here until the C enums below name it.
+const _: () = assert!(Kind::ALL.len() == 3);
+const _: () = assert!(Reason::ALL.len() == 6);
+const _: () = assert!(Source::ALL.len() == 5);
 
 /// Text corsgate hands out: UTF-8 (header names, values and `Vary` tokens
 /// are visible ASCII), **not** NUL-terminated; print with
@@ -72,8 +77,58 @@ pub struct corsgate_header {
     /// (static storage).
     pub name: corsgate_str,
     /// The value: borrowed from the policy, the request, or the decision's
-    /// own `reflected` buffer.
+    /// own `reflected` buffer, as `source` says.
     pub value: corsgate_str,
+    /// Where `value` comes from, and so how long it lives.
+    pub source: corsgate_source,
+}
+
+/// Where a header value comes from.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum corsgate_source {
+    /// A constant of the policy: lives as long as the policy.
+    Policy = 0,
+    /// The request's `Origin` value (trimmed): lives as long as the request bytes.
+    Origin = 1,
+    /// The request's `Access-Control-Request-Method` value (trimmed).
+    RequestMethod = 2,
+    /// The request's `Access-Control-Request-Headers` line (trimmed).
+    RequestHeaders = 3,
+    /// Built for this decision, in its `reflected` buffer: lives as long as
+    /// the `corsgate_decision` (copy it to keep it longer).
+    Rebuilt = 4,
+}
+
+impl corsgate_source {
+    pub(crate) fn from_core(source: Source) -> Self {
+        match source {
+            Source::Policy => corsgate_source::Policy,
+            Source::Origin => corsgate_source::Origin,
+            Source::RequestMethod => corsgate_source::RequestMethod,
+            Source::RequestHeaders => corsgate_source::RequestHeaders,
+            // Guarded by the `Source::ALL` assertion above.
+            _ => corsgate_source::Rebuilt,
+        }
+    }
+}
+
+/// What a refusal recorded: enough for `corsgate_decision_explain` to
+/// explain it without deciding again. Meaningful only when the decision's
+/// `reason` is not `CORSGATE_REASON_NONE`; borrows the request bytes.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct corsgate_refusal {
+    /// Which check failed: a stable code (core's `Check::code`).
+    pub check: u32,
+    /// Whether the request had exactly one `Origin` line.
+    pub has_origin: bool,
+    /// That `Origin` value, trimmed (empty when `has_origin` is false).
+    pub origin: corsgate_bytes,
+    /// The offending bytes of the request (may be empty).
+    pub value: corsgate_bytes,
 }
 
 /// SPEC §1 classification of a request.
@@ -95,11 +150,13 @@ impl corsgate_kind {
             Kind::NotCors => corsgate_kind::NotCors,
             Kind::Preflight => corsgate_kind::Preflight,
             Kind::Actual => corsgate_kind::Actual,
+            // Guarded by the `Kind::ALL` assertion above.
+            _ => corsgate_kind::Actual,
         }
     }
 
     pub(crate) fn from_u32(value: u32) -> Option<Kind> {
-        [Kind::NotCors, Kind::Preflight, Kind::Actual]
+        Kind::ALL
             .into_iter()
             .find(|k| corsgate_kind::from_core(*k) as u32 == value)
     }
@@ -136,6 +193,8 @@ impl corsgate_reason {
             Some(Reason::InvalidMethod) => corsgate_reason::InvalidMethod,
             Some(Reason::HeaderNotAllowed) => corsgate_reason::HeaderNotAllowed,
             Some(Reason::InvalidRequestHeaders) => corsgate_reason::InvalidRequestHeaders,
+            // Guarded by the `Reason::ALL` assertion above.
+            Some(_) => corsgate_reason::InvalidRequestHeaders,
         }
     }
 
@@ -155,9 +214,9 @@ impl corsgate_reason {
 /// owns (on the stack is fine; no field needs initializing).
 ///
 /// Its `corsgate_str`s borrow from the policy, from the request bytes passed
-/// to the call, and from this struct's own `reflected` buffer: they stay valid
-/// while all three live and are unchanged. A copy of the struct still points
-/// into the original's buffer.
+/// to the call, and from this struct's own `reflected` buffer (each header's
+/// `source` says which): they stay valid while all three live and are
+/// unchanged. A copy of the struct still points into the original's buffer.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 pub struct corsgate_decision {
@@ -170,6 +229,8 @@ pub struct corsgate_decision {
     pub status: u16,
     /// Why the request was refused; `CORSGATE_REASON_NONE` when it was not.
     pub reason: corsgate_reason,
+    /// For a refusal, the check that failed (see `corsgate_decision_explain`).
+    pub refusal: corsgate_refusal,
     /// How many of `headers` are set.
     pub headers_len: usize,
     /// The headers to set, replacing any same-named header the application

@@ -374,19 +374,13 @@ fn explain_reports_the_needed_length() {
     let p = policy(r#"{"origins": ["https://app.example.com"]}"#);
     let lines = [line("Origin", b"https://evil.example")];
     let url = "https://api.example.com/x";
+    let mut d = MaybeUninit::<corsgate_decision>::uninit();
+    let r = corsgate_policy_decide(p.0, b"GET".as_ptr(), 3, lines.as_ptr(), 1, d.as_mut_ptr());
+    assert_eq!(r, corsgate_result::Ok);
+    // SAFETY: written by a successful decide.
+    let d = unsafe { d.assume_init_ref() };
     let explain = |buf: *mut c_char, buf_len: usize, len: &mut usize| {
-        corsgate_policy_explain(
-            p.0,
-            b"GET".as_ptr(),
-            3,
-            lines.as_ptr(),
-            1,
-            url.as_ptr(),
-            url.len(),
-            buf,
-            buf_len,
-            len,
-        )
+        corsgate_decision_explain(d, url.as_ptr(), url.len(), buf, buf_len, len)
     };
     let mut len = 0;
     assert_eq!(
@@ -416,12 +410,18 @@ fn explain_reports_the_needed_length() {
     ));
 
     let ok = [line("Origin", b"https://app.example.com")];
-    let r = corsgate_policy_explain(
+    let mut allowed = MaybeUninit::<corsgate_decision>::uninit();
+    let r = corsgate_policy_decide(
         p.0,
         b"GET".as_ptr(),
         3,
         ok.as_ptr(),
         1,
+        allowed.as_mut_ptr(),
+    );
+    assert_eq!(r, corsgate_result::Ok);
+    let r = corsgate_decision_explain(
+        allowed.as_ptr(),
         null(),
         0,
         buf.as_mut_ptr(),
@@ -575,7 +575,7 @@ fn names_of_codes_kinds_and_reasons() {
         "invalid-request-headers"
     );
     assert_eq!(
-        corsgate_result_name(8, s.as_mut_ptr()),
+        corsgate_result_name(9, s.as_mut_ptr()),
         corsgate_result::InvalidArgument
     );
     assert_eq!(

@@ -3,10 +3,12 @@
 // copies its answers out; every CORS rule lives in core (see src/lib.rs for
 // why the crossing looks the way it does).
 //
-// Hot path: `native.decide(engine, method, origin, acrm, acrh, acrpn, flags)` returns
-// a shape id. A shape is the decision minus the request strings it echoes;
-// it is fetched once per policy through `native.full` and cached here, so a
-// decision costs one crossing, four short strings in and one integer out.
+// Hot path: `native.decide(engine, method, origin, acrm, acrh, acrpn, flags,
+// ask)` returns a shape id. A shape is the decision minus the request strings
+// it echoes; it is fetched once per policy through `native.full` and cached
+// here, so a decision costs one crossing, four short strings in and one
+// integer out. An origin predicate (`ask`) is called by core from inside
+// that crossing, only when core needs its answer.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -22,9 +24,11 @@ const {
   PREDICATE_JS,
   PREDICATE_ALWAYS,
   FLAG_PREDICATE_YES,
+  FLAG_PREDICATE_CALL,
   SLOW,
   ASKED,
   ASKED_OTHER,
+  ANSWERED_YES,
   SHAPE_MASK,
   SOURCE_CONSTANT,
   SOURCE_ORIGIN,
@@ -253,6 +257,8 @@ function makeShape(full, cacheable) {
     preflight: full.kind === 'preflight',
     allowed: full.allowed,
     status: full.status,
+    // For a preflight the host answers itself: core's Content-Length rule.
+    contentLength: full.contentLength,
     reason: full.reason,
     vary,
     // The Vary value to set on a response that has none (core's merge of no lines).
@@ -330,6 +336,7 @@ class Decision {
     this.headers = headers;
     this.vary = shape.vary;
     this.reason = shape.reason;
+    this.contentLength = shape.contentLength;
     this.#policy = policy;
     this.#method = method;
     this.#fields = fields;
@@ -354,6 +361,7 @@ const kText = Symbol('corsgate.text');
 class Policy {
   #native;
   #predicate;
+  #ask;
   #shapes = new Map();
 
   /**
@@ -383,6 +391,7 @@ class Policy {
     if (problems !== null) throw new PolicyError(problems);
     this.#native = compiled;
     this.#predicate = predicate;
+    if (mode === PREDICATE_JS && predicate !== undefined) this.#ask = (origin) => askPredicate(predicate, origin);
   }
 
   /** Parses and validates a JSON policy. */
@@ -431,16 +440,11 @@ class Policy {
       (h === undefined || typeof h === 'string') &&
       (p === undefined || typeof p === 'string')
     ) {
-      let flags = 0;
-      const codes = argFlags(method, o, m, h, p);
-      let id = native.decide(this.#native, method, o, m, h, p, codes);
-      if (id & ASKED_ANY && this.#predicate !== undefined) {
-        const asked = id & ASKED ? o : this[kAsked](method, o, m, h, p);
-        if (askPredicate(this.#predicate, asked)) {
-          flags = FLAG_PREDICATE_YES;
-          id = native.decide(this.#native, method, o, m, h, p, flags | codes);
-        }
-      }
+      const ask = this.#ask;
+      const codes = argFlags(method, o, m, h, p) | (ask === undefined ? 0 : FLAG_PREDICATE_CALL);
+      const id = native.decide(this.#native, method, o, m, h, p, codes, ask);
+      // The predicate's answer, replayed (not asked again) by full and explain.
+      const flags = id & ANSWERED_YES ? FLAG_PREDICATE_YES : 0;
       const shape = this[kShape](id, method, o, m, h, p, flags);
       let headers = shape.headers;
       if (headers === null) {
@@ -453,12 +457,9 @@ class Policy {
     }
     // Repeated lines: core reads them all.
     const lines = linesOf(o, m, h, p);
-    let flags = 0;
-    let full = native.full(this.#native, method, lines, 0);
-    if (full.asked !== null && this.#predicate !== undefined && askPredicate(this.#predicate, full.asked)) {
-      flags = FLAG_PREDICATE_YES;
-      full = native.full(this.#native, method, lines, flags);
-    }
+    const ask = this.#ask;
+    const full = native.full(this.#native, method, lines, ask === undefined ? 0 : FLAG_PREDICATE_CALL, ask);
+    const flags = full.answeredYes ? FLAG_PREDICATE_YES : 0;
     const shape = makeShape(full, false);
     return new Decision(shape, shape.headers, this, method, fields, flags);
   }

@@ -17,24 +17,24 @@
 //!
 //! ## The dynamic-origin predicate
 //!
-//! Core decides *when* a predicate is asked (SPEC §3). The JS function cannot
-//! be called from inside [`Policy::decide`] (a `napi_ref` is neither `Send`
-//! nor `Sync`), so the policy gets a native predicate that consults
-//! [`PREDICATE`]: on a first pass it records the origin core asked about and
-//! answers no; `lib/engine.js` then calls the JS function, once, and only if it
-//! said yes decides again with the answer "yes".
+//! Core decides *when* a predicate is asked (SPEC §3). The policy is built
+//! with a host predicate, and each decision says how it is answered
+//! ([`Answer`]): `lib/engine.js` passes its (never-throwing) JS function,
+//! which core calls from inside the one decision, so a decision is one
+//! crossing; the Express adapter, whose `cors`-style callback may answer
+//! later, decides with "no", reads from the shape id that core asked, and
+//! decides again with the answer "yes" when it came.
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ops::Range;
-use std::sync::Arc;
 
 use corsgate::{
-    Decision, HeaderName, Kind, Policy, PolicyBuilder, PolicyConfig, PrivateNetworkConfig, Problem,
-    Reason, Request,
+    Answer, Decision, Header, HeaderName, Kind, Policy, PolicyBuilder, PolicyConfig,
+    PrivateNetworkConfig, Problem, Reason, Request, RequestHeader, Source,
 };
 use napi::bindgen_prelude::External;
-use napi::{sys, Env, JsObject, JsUnknown, NapiRaw, Result, ValueType};
+use napi::{sys, Env, JsFunction, JsObject, JsUnknown, NapiRaw, Result, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
@@ -51,6 +51,9 @@ const PREDICATE_ALWAYS: u32 = 2;
 
 /// `flags` of a decision: the JS predicate already answered yes.
 const FLAG_PREDICATE_YES: u32 = 1;
+/// `flags` of a decision: call the `predicate` argument (a JS function that
+/// returns a boolean and never throws) when core asks.
+const FLAG_PREDICATE_CALL: u32 = 2;
 /// `flags` bits 4..8: the method as a code into [`METHODS`] (0: the string argument).
 const METHOD_SHIFT: u32 = 4;
 /// `flags` bits 8..12: the ACRM value as a code into [`METHODS`] (0: the string argument).
@@ -77,6 +80,8 @@ const SLOW: i32 = 1 << 18;
 const ASKED: i32 = 1 << 19;
 /// The predicate was asked about another string (the trimmed Origin).
 const ASKED_OTHER: i32 = 1 << 20;
+/// The predicate was asked and answered yes (to replay for `explain`).
+const ANSWERED_YES: i32 = 1 << 21;
 
 /// Where a header value in a shape comes from (`sources` in a full result).
 const SOURCE_CONSTANT: u32 = 0;
@@ -89,46 +94,7 @@ const SOURCE_LITERAL: u32 = 4;
 /// The four request header names core reads, lowercase (SPEC §1), for
 /// `lib/engine.js` to pick them out of a header list. Core matches names itself
 /// whenever lines are passed whole (`full`, `explain`).
-const REQUEST_HEADER_NAMES: [&str; 4] = corsgate::CORS_REQUEST_HEADERS;
-
-thread_local! {
-    /// The JS predicate's state for the decision running on this thread.
-    static PREDICATE: PredicateState = const {
-        PredicateState { answer_yes: Cell::new(false), asked: Cell::new(false), origin: RefCell::new(String::new()) }
-    };
-}
-
-struct PredicateState {
-    /// The JS function said yes for this request.
-    answer_yes: Cell<bool>,
-    /// Core asked during the last decision.
-    asked: Cell<bool>,
-    /// What core asked about.
-    origin: RefCell<String>,
-}
-
-fn js_predicate(origin: &str) -> bool {
-    PREDICATE.with(|p| {
-        p.asked.set(true);
-        if let Ok(mut o) = p.origin.try_borrow_mut() {
-            o.clear();
-            o.push_str(origin);
-        }
-        p.answer_yes.get()
-    })
-}
-
-/// Prepares [`PREDICATE`] for one decision.
-fn predicate_begin(flags: u32) {
-    PREDICATE.with(|p| {
-        p.answer_yes.set(flags & FLAG_PREDICATE_YES != 0);
-        p.asked.set(false);
-    });
-}
-
-fn predicate_asked() -> bool {
-    PREDICATE.with(|p| p.asked.get())
-}
+const REQUEST_HEADER_NAMES: [RequestHeader; 4] = RequestHeader::ALL;
 
 /// A compiled policy, or the problems that kept it from building; held by
 /// JS as an `External` (a plain function call with an External costs a
@@ -160,7 +126,7 @@ pub fn compile(source: u32, input: JsUnknown, predicate: u32) -> Result<External
     };
     let builder = match predicate {
         PREDICATE_NONE => builder,
-        PREDICATE_JS => builder.origin_predicate_arc(Arc::new(js_predicate)),
+        PREDICATE_JS => builder.host_origin_predicate(),
         PREDICATE_ALWAYS => builder.origin_predicate(|_| true),
         _ => return Err(napi::Error::from_reason("unknown predicate kind")),
     };
@@ -198,11 +164,53 @@ pub fn problems(env: Env, engine: External<Engine>) -> Result<Option<JsObject>> 
     .map(Some)
 }
 
+/// Decides with the predicate answered as `flags` says: yes, by calling
+/// `predicate` (a JS function), or no (the caller may ask and decide again).
+fn decide_as<'a>(
+    env: &Env,
+    engine: &Engine,
+    policy: &'a Policy,
+    request: &Request<'a>,
+    flags: u32,
+    predicate: &JsUnknown,
+) -> Result<(Decision<'a>, bool)> {
+    if !engine.js_predicate || flags & FLAG_PREDICATE_CALL == 0 {
+        let yes = flags & FLAG_PREDICATE_YES != 0;
+        let answer = if yes { Answer::Yes } else { Answer::No };
+        return Ok((policy.decide_with(request, answer), yes));
+    }
+    // SAFETY: `predicate` is a live handle of this call; a value that is not
+    // a function makes the call fail, which counts as an error below.
+    let function: JsFunction = unsafe { predicate.cast() };
+    let mut failed = None;
+    let mut said_yes = false;
+    let mut ask = |origin: &str| {
+        let answer = env
+            .create_string(origin)
+            .and_then(|o| function.call(None, &[o]))
+            .and_then(|r| match r.get_type()? {
+                ValueType::Boolean => r.coerce_to_bool()?.get_value(),
+                _ => Ok(false),
+            });
+        said_yes = answer.as_ref().is_ok_and(|&yes| yes);
+        answer.unwrap_or_else(|e| {
+            failed = Some(e);
+            false
+        })
+    };
+    let decision = policy.decide_with(request, Answer::Ask(&mut ask));
+    match failed {
+        Some(e) => Err(e),
+        None => Ok((decision, said_yes)),
+    }
+}
+
 /// The hot path: decides for the method and the four CORS request values
 /// (each a string, or `undefined` when absent; `lib/engine.js` guarantees it)
-/// and returns a shape id (see the module docs). `flags` carries the
-/// predicate's answer and transport bits: which values are given, and the
-/// method and ACRM as [`METHODS`] codes.
+/// and returns a shape id (see the module docs). `flags` carries how the
+/// predicate is answered (`predicate` is the JS function to call) and
+/// transport bits: which values are given, and the method and ACRM as
+/// [`METHODS`] codes.
 // Positional on purpose: an object argument would cost a property read each.
 #[allow(clippy::too_many_arguments)]
 #[napi]
@@ -215,6 +223,7 @@ pub fn decide(
     request_headers: JsUnknown,
     private_network: JsUnknown,
     flags: u32,
+    predicate: JsUnknown,
 ) -> Result<i32> {
     let policy = engine.policy()?;
     let mut guard = engine.scratch.try_borrow_mut();
@@ -260,37 +269,27 @@ pub fn decide(
         slice(pn),
     ];
     let request = Request::from_values(method, fields[0], fields[1], fields[2], fields[3]);
-    if engine.js_predicate {
-        predicate_begin(flags);
-    }
-    let decision = policy.decide(&request);
-    let mut id = shape(&decision, |name, value| {
-        // Only these three can repeat a request value; any other value that
-        // points into the request makes the shape unusable (SLOW).
-        let (field, echo) = match name {
-            HeaderName::AllowOrigin => (fields[0], ECHO_ORIGIN),
-            HeaderName::AllowMethods => (fields[1], ECHO_METHOD),
-            HeaderName::AllowHeaders => (fields[2], ECHO_HEADERS),
-            _ => (None, SLOW),
-        };
-        if field.is_some_and(|f| same_slice(f, value)) {
-            echo
-        } else if within(bytes, value)
-            || in_decision(&decision, value)
-            || fields[1].is_some_and(|f| within(f, value))
-        {
-            SLOW
-        } else {
-            0
-        }
+    let (decision, yes) = decide_as(&env, &engine, policy, &request, flags, &predicate)?;
+    // A value echoes a request string as given when its source says so and
+    // nothing was trimmed off; any other request-borrowed value is SLOW.
+    let whole =
+        |field: Option<&[u8]>, h: &Header<'_>| field.is_some_and(|f| f.len() == h.value.len());
+    let mut id = shape(&decision, |h| match (h.source, h.name) {
+        (Source::Policy, _) => 0,
+        (Source::Origin, HeaderName::AllowOrigin) if whole(fields[0], h) => ECHO_ORIGIN,
+        (Source::RequestMethod, HeaderName::AllowMethods) if whole(fields[1], h) => ECHO_METHOD,
+        (Source::RequestHeaders, HeaderName::AllowHeaders) if whole(fields[2], h) => ECHO_HEADERS,
+        _ => SLOW,
     });
-    if engine.js_predicate && predicate_asked() {
-        let same = PREDICATE.with(|p| {
-            p.origin
-                .try_borrow()
-                .is_ok_and(|o| fields[0] == Some(o.as_bytes()))
-        });
-        id |= if same { ASKED } else { ASKED_OTHER };
+    if let Some(asked) = decision.asked() {
+        id |= if fields[0] == Some(asked.as_bytes()) {
+            ASKED
+        } else {
+            ASKED_OTHER
+        };
+        if yes {
+            id |= ANSWERED_YES;
+        }
     }
     Ok(id)
 }
@@ -299,7 +298,8 @@ pub fn decide(
 /// `[name, value, name, value, ...]` array (repeats allowed): `id`, `kind`,
 /// `allowed`, `status`, `reason`, `vary`, `names`, `values`, `sources` (per
 /// value: 0 constant, 1 Origin, 2 ACRM, 3 ACRH as given, 4 a fragment of
-/// one) and `asked` (what the predicate was asked about, or `null`).
+/// one), `contentLength` and `asked` (what the predicate was asked about, or
+/// `null`), `answeredYes`. `flags` and `predicate` are as for [`decide`].
 #[napi]
 pub fn full(
     env: Env,
@@ -307,21 +307,18 @@ pub fn full(
     method: JsUnknown,
     lines: JsObject,
     flags: u32,
+    predicate: JsUnknown,
 ) -> Result<JsObject> {
     let policy = engine.policy()?;
     let request = RequestLines::read(&env, &method, &lines)?;
-    if engine.js_predicate {
-        predicate_begin(flags);
-    }
     let req = request.request();
-    let decision = policy.decide(&req);
-    let asked = (engine.js_predicate && predicate_asked())
-        .then(|| PREDICATE.with(|p| p.origin.borrow().clone()));
-    full_object(&env, &decision, &request, asked)
+    let (decision, yes) = decide_as(&env, &engine, policy, &req, flags, &predicate)?;
+    full_object(&env, &decision, &request, yes)
 }
 
 /// Explains a refusal (SPEC §7) for the same inputs as [`full`]; `null` for
-/// allowed and `not-cors` requests.
+/// allowed and `not-cors` requests. The predicate is not asked: `flags`
+/// carries the answer it gave.
 #[napi]
 pub fn explain(
     env: Env,
@@ -333,12 +330,13 @@ pub fn explain(
 ) -> Result<Option<JsObject>> {
     let policy = engine.policy()?;
     let request = RequestLines::read(&env, &method, &lines)?;
-    if engine.js_predicate {
-        predicate_begin(flags);
-    }
     let req = request.request();
-    let decision = policy.decide(&req);
-    let Some(e) = policy.explain(&req, &decision, &url) else {
+    let answer = match flags & FLAG_PREDICATE_YES {
+        0 => Answer::No,
+        _ => Answer::Yes,
+    };
+    let decision = policy.decide_with(&req, answer);
+    let Some(e) = decision.explain(&url) else {
         return Ok(None);
     };
     let mut o = env.create_object()?;
@@ -372,7 +370,7 @@ pub fn to_json(engine: External<Engine>) -> Result<String> {
 #[napi]
 pub fn constants(env: Env) -> Result<JsObject> {
     let mut o = env.create_object()?;
-    let ints: [(&str, i64); 22] = [
+    let ints: [(&str, i64); 24] = [
         ("SOURCE_OPTIONS", SOURCE_OPTIONS.into()),
         ("SOURCE_JSON", SOURCE_JSON.into()),
         ("SOURCE_TOML", SOURCE_TOML.into()),
@@ -380,12 +378,14 @@ pub fn constants(env: Env) -> Result<JsObject> {
         ("PREDICATE_JS", PREDICATE_JS.into()),
         ("PREDICATE_ALWAYS", PREDICATE_ALWAYS.into()),
         ("FLAG_PREDICATE_YES", FLAG_PREDICATE_YES.into()),
+        ("FLAG_PREDICATE_CALL", FLAG_PREDICATE_CALL.into()),
         ("METHOD_SHIFT", METHOD_SHIFT.into()),
         ("GIVEN_SHIFT", GIVEN_SHIFT.into()),
         ("REQUEST_METHOD_SHIFT", REQUEST_METHOD_SHIFT.into()),
         ("SLOW", SLOW.into()),
         ("ASKED", ASKED.into()),
         ("ASKED_OTHER", ASKED_OTHER.into()),
+        ("ANSWERED_YES", ANSWERED_YES.into()),
         ("SHAPE_MASK", (ASKED - 1).into()),
         ("SOURCE_CONSTANT", SOURCE_CONSTANT.into()),
         ("SOURCE_ORIGIN", SOURCE_ORIGIN.into()),
@@ -401,7 +401,7 @@ pub fn constants(env: Env) -> Result<JsObject> {
     }
     let mut names = env.create_array_with_length(REQUEST_HEADER_NAMES.len())?;
     for (i, n) in REQUEST_HEADER_NAMES.iter().enumerate() {
-        names.set_element(i as u32, env.create_string(n)?)?;
+        names.set_element(i as u32, env.create_string(n.lowercase())?)?;
     }
     o.set_named_property("REQUEST_HEADER_NAMES", names)?;
     let mut methods = env.create_array_with_length(METHODS.len())?;
@@ -421,12 +421,11 @@ fn coded(code: u32) -> Option<&'static [u8]> {
 
 /// The shape id of `decision`; `bits` gives each header's echo bit (the
 /// value is a whole request string), 0 (a policy constant) or [`SLOW`].
-fn shape(decision: &Decision<'_>, bits: impl Fn(HeaderName, &[u8]) -> i32) -> i32 {
-    let kind = match decision.kind() {
-        Kind::NotCors => 0,
-        Kind::Preflight => 1,
-        Kind::Actual => 2,
-    };
+fn shape(decision: &Decision<'_>, bits: impl Fn(&Header<'_>) -> i32) -> i32 {
+    let kind = Kind::ALL
+        .iter()
+        .position(|&k| k == decision.kind())
+        .unwrap_or(0) as i32;
     let reason = decision
         .reason()
         .and_then(|r| Reason::ALL.iter().position(|&x| x == r))
@@ -435,42 +434,12 @@ fn shape(decision: &Decision<'_>, bits: impl Fn(HeaderName, &[u8]) -> i32) -> i3
     if decision.allowed() {
         id |= ALLOWED_BIT;
     }
-    if !decision.allowed() {
-        // A refusal sets no header (SPEC §5).
-        return id;
-    }
-    for (slot, &name) in HeaderName::ALL.iter().enumerate() {
-        let Some(value) = decision.header(name) else {
-            continue;
-        };
-        id |= 1 << (PRESENT_SHIFT + slot as u32);
-        id |= bits(name, value);
+    // A refusal sets no header (SPEC §5).
+    for h in decision.headers() {
+        id |= 1 << (PRESENT_SHIFT + h.name.index() as u32);
+        id |= bits(&h);
     }
     id
-}
-
-/// Whether `a` and `b` are the same bytes in memory (not just equal).
-fn same_slice(a: &[u8], b: &[u8]) -> bool {
-    a.as_ptr() == b.as_ptr() && a.len() == b.len()
-}
-
-/// Whether `value` points into `decision` itself: a header list core rebuilt
-/// for this request in the decision's inline buffer.
-///
-/// Core's header values point into the policy or static data (constants),
-/// or into the request or the decision (this request only); the last two are
-/// told apart by address so that only constants are cached in JS.
-fn in_decision(decision: &Decision<'_>, value: &[u8]) -> bool {
-    let start = decision as *const Decision<'_> as usize;
-    let p = value.as_ptr() as usize;
-    p >= start && p < start + std::mem::size_of_val(decision)
-}
-
-/// Whether `part` points into `whole`.
-fn within(whole: &[u8], part: &[u8]) -> bool {
-    let start = whole.as_ptr() as usize;
-    let p = part.as_ptr() as usize;
-    p >= start && p <= start + whole.len() && !part.is_empty()
 }
 
 /// Reused buffers for the hot path: the strings read as UTF-16, then as bytes.
@@ -598,28 +567,24 @@ impl RequestLines {
         request
     }
 
-    /// Where `value` comes from, when it is one whole request value of one
-    /// of the three kinds that can be echoed and that kind was sent once.
-    fn source(&self, decision: &Decision<'_>, value: &[u8]) -> Option<u32> {
+    /// Where header `h`'s value comes from, for `lib/engine.js`: a policy
+    /// constant, or one whole request value of the kind its source names.
+    fn source(&self, h: &Header<'_>) -> u32 {
+        let (header, code) = match h.source {
+            Source::Policy => return SOURCE_CONSTANT,
+            Source::Origin => (RequestHeader::Origin, SOURCE_ORIGIN),
+            Source::RequestMethod => (RequestHeader::RequestMethod, SOURCE_METHOD),
+            Source::RequestHeaders => (RequestHeader::RequestHeaders, SOURCE_HEADERS),
+            _ => return SOURCE_LITERAL,
+        };
         let b = &self.bytes[..];
-        let mut hit = None;
-        for (i, wanted) in [SOURCE_ORIGIN, SOURCE_METHOD, SOURCE_HEADERS]
+        let mut matching = self
+            .lines
             .iter()
-            .enumerate()
-        {
-            let mut matching = self.lines.iter().filter(|(n, _)| {
-                b[n.clone()].eq_ignore_ascii_case(REQUEST_HEADER_NAMES[i].as_bytes())
-            });
-            if let (Some((_, v)), None) = (matching.next(), matching.next()) {
-                if same_slice(&b[v.clone()], value) {
-                    hit = Some(*wanted);
-                }
-            }
-        }
-        match hit {
-            Some(s) => Some(s),
-            None if within(b, value) || in_decision(decision, value) => None,
-            None => Some(SOURCE_CONSTANT),
+            .filter(|(n, _)| RequestHeader::from_name(&b[n.clone()]) == Some(header));
+        match (matching.next(), matching.next()) {
+            (Some((_, v)), None) if v.len() == h.value.len() => code,
+            _ => SOURCE_LITERAL,
         }
     }
 }
@@ -628,13 +593,13 @@ fn full_object(
     env: &Env,
     decision: &Decision<'_>,
     request: &RequestLines,
-    asked: Option<String>,
+    yes: bool,
 ) -> Result<JsObject> {
-    let bits = |name: HeaderName, value: &[u8]| match (request.source(decision, value), name) {
-        (Some(SOURCE_CONSTANT), _) => 0,
-        (Some(SOURCE_ORIGIN), HeaderName::AllowOrigin) => ECHO_ORIGIN,
-        (Some(SOURCE_METHOD), HeaderName::AllowMethods) => ECHO_METHOD,
-        (Some(SOURCE_HEADERS), HeaderName::AllowHeaders) => ECHO_HEADERS,
+    let bits = |h: &Header<'_>| match (request.source(h), h.name) {
+        (SOURCE_CONSTANT, _) => 0,
+        (SOURCE_ORIGIN, HeaderName::AllowOrigin) => ECHO_ORIGIN,
+        (SOURCE_METHOD, HeaderName::AllowMethods) => ECHO_METHOD,
+        (SOURCE_HEADERS, HeaderName::AllowHeaders) => ECHO_HEADERS,
         _ => SLOW,
     };
     let mut o = env.create_object()?;
@@ -663,15 +628,25 @@ fn full_object(
         let i = i as u32;
         names.set_element(i, env.create_string(h.name.as_str())?)?;
         values.set_element(i, env.create_string_latin1(h.value)?)?;
-        let source = request.source(decision, h.value).unwrap_or(SOURCE_LITERAL);
-        sources.set_element(i, env.create_uint32(source)?)?;
+        sources.set_element(i, env.create_uint32(request.source(&h))?)?;
     }
     o.set_named_property("names", names)?;
     o.set_named_property("values", values)?;
     o.set_named_property("sources", sources)?;
-    match asked {
-        Some(a) => o.set_named_property("asked", env.create_string(&a)?)?,
+    match decision.asked() {
+        Some(a) => o.set_named_property("asked", env.create_string(a)?)?,
         None => o.set_named_property("asked", env.get_null()?)?,
+    }
+    o.set_named_property(
+        "answeredYes",
+        env.get_boolean(yes && decision.asked().is_some())?,
+    )?;
+    let length = decision
+        .status()
+        .and_then(corsgate::host::preflight_content_length);
+    match length {
+        Some(n) => o.set_named_property("contentLength", env.create_string(n)?)?,
+        None => o.set_named_property("contentLength", env.get_null()?)?,
     }
     Ok(o)
 }
@@ -862,7 +837,7 @@ pub fn merge_vary(lines: Vec<String>, tokens: Vec<String>) -> Option<String> {
     for line in &lines {
         merge.read(line.as_bytes());
     }
-    let missing = merge.missing()?;
     let last = lines.last().map_or(&[][..], |l| l.as_bytes());
-    Some(String::from_utf8_lossy(&corsgate::host::VaryMerge::append(last, &missing)).into_owned())
+    let merged: Vec<u8> = merge.merged(last)?.flatten().copied().collect();
+    Some(String::from_utf8_lossy(&merged).into_owned())
 }

@@ -111,9 +111,14 @@ test('decide returns a Decision with the SPEC §5 fields', () => {
       ],
       vary: ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'],
       reason: null,
+      contentLength: null,
     },
   );
   assert.equal(d.explain(), null);
+  const ok200 = new Policy({ origins: [APP], methods: ['PUT'], preflightStatus: 200 });
+  const pre = { method: 'OPTIONS', headers: { origin: APP, 'access-control-request-method': 'PUT' } };
+  assert.equal(ok200.decide(pre).contentLength, '0');
+  assert.equal(ok200.decide({ method: 'GET', headers: { origin: APP } }).contentLength, null);
 });
 
 test('header forms: req.headers, rawHeaders, pairs, Map, mixed-case names', () => {
@@ -209,6 +214,30 @@ test('the predicate: called at most once, only for valid unmatched non-null orig
   assert.equal(pre.explain(), null, 'explain replays the predicate answer');
   const refused = get(policy, 'https://evil.example');
   assert.match(refused.explain().summary, /evil\.example/);
+});
+
+test('one crossing into Rust per request, the predicate asked from inside it', () => {
+  const native = require('../lib/native.js');
+  const counts = { decide: 0, full: 0, explain: 0 };
+  const originals = {};
+  for (const name of Object.keys(counts)) {
+    originals[name] = native[name];
+    native[name] = (...args) => {
+      counts[name] += 1;
+      return originals[name](...args);
+    };
+  }
+  try {
+    const policy = new Policy({ origins: [APP], originPredicate: (o) => o.endsWith('.tenant.example') });
+    const requests = [APP, 'https://a.tenant.example', 'https://evil.example'];
+    for (const origin of requests) get(policy, origin); // shapes fetched once per policy
+    for (const k of Object.keys(counts)) counts[k] = 0;
+    const answers = requests.map((origin) => get(policy, origin).allowed);
+    assert.deepEqual(answers, [true, true, false]);
+    assert.deepEqual(counts, { decide: 3, full: 0, explain: 0 });
+  } finally {
+    Object.assign(native, originals);
+  }
 });
 
 test('a predicate that throws or returns a non-boolean counts as no', () => {

@@ -2,7 +2,7 @@
 //! what `decide` answered, copied out of core's borrowed decision.
 
 use corsgate::host::VaryMerge;
-use corsgate::{HeaderName, Kind, Reason, Request};
+use corsgate::{Answer, Check, HeaderName, Kind, Reason, Refusal, Request, RequestHeader};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -11,39 +11,17 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::findings::{py_repr, Explanation};
 use crate::host;
-use crate::policy::{take_pending, with_replay, Policy};
+use crate::policy::{ask, Policy};
 use crate::text::{header_text, view, with_name};
 
-/// The four request headers the engine reads, by tag.
-const NAMES: [&[u8]; 4] = {
-    let n = corsgate::CORS_REQUEST_HEADERS;
-    [
-        n[0].as_bytes(),
-        n[1].as_bytes(),
-        n[2].as_bytes(),
-        n[3].as_bytes(),
-    ]
-};
-
-/// Lines kept per tag: enough to replay exactly what core saw (a second line
-/// already makes a single-valued header invalid; ACRH overflows at line 17).
-const KEEP: [u8; 4] = [
-    2,
-    2,
-    corsgate::limits::MAX_REQUEST_HEADERS_LINES as u8 + 1,
-    2,
-];
-
-fn tag_of(name: &[u8]) -> Option<u8> {
-    let tag = match name.len() {
-        6 => 0,
-        29 => 1,
-        30 => 2,
-        38 => 3,
-        _ => return None,
-    };
-    name.eq_ignore_ascii_case(NAMES[tag as usize])
-        .then_some(tag)
+/// Lines kept per header: enough to give core exactly what it would read (a
+/// second line already makes a single-valued header invalid; ACRH overflows
+/// at line 17).
+const fn keep(header: RequestHeader) -> u8 {
+    match header {
+        RequestHeader::RequestHeaders => corsgate::limits::MAX_REQUEST_HEADERS_LINES as u8 + 1,
+        _ => 2,
+    }
 }
 
 /// Lines kept without a heap allocation; browsers send at most three.
@@ -52,47 +30,41 @@ const INLINE: usize = 4;
 /// The CORS-relevant header lines of one request, in the order received,
 /// each the `str` or `bytes` object the caller gave.
 pub(crate) struct Lines {
-    inline: [(u8, Option<Py<PyAny>>); INLINE],
+    inline: [(RequestHeader, Option<Py<PyAny>>); INLINE],
     len: usize,
-    spill: Vec<(u8, Py<PyAny>)>,
+    spill: Vec<(RequestHeader, Py<PyAny>)>,
     seen: [u8; 4],
 }
 
 impl Lines {
     pub(crate) fn new() -> Self {
         Lines {
-            inline: [const { (0, None) }; INLINE],
+            inline: [const { (RequestHeader::Origin, None) }; INLINE],
             len: 0,
             spill: Vec::new(),
             seen: [0; 4],
         }
     }
 
-    /// Keeps the value of a line with tag `tag`.
-    pub(crate) fn push(&mut self, tag: u8, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let what = match tag {
-            0 => "the Origin value",
-            1 => "the Access-Control-Request-Method value",
-            2 => "the Access-Control-Request-Headers value",
-            _ => "the Access-Control-Request-Private-Network value",
-        };
-        let text = header_text(value, what)?.unbind();
-        let seen = &mut self.seen[tag as usize];
-        if *seen < KEEP[tag as usize] {
+    /// Keeps the value of a line of `header`.
+    pub(crate) fn push(&mut self, header: RequestHeader, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let text = header_text(value, &format!("the {} value", header.as_str()))?.unbind();
+        let seen = &mut self.seen[header.index()];
+        if *seen < keep(header) {
             *seen += 1;
             if self.len < INLINE {
-                self.inline[self.len] = (tag, Some(text));
+                self.inline[self.len] = (header, Some(text));
                 self.len += 1;
             } else {
-                self.spill.push((tag, text));
+                self.spill.push((header, text));
             }
         }
         Ok(())
     }
 
     fn pair(&mut self, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        match with_name(name, tag_of)? {
-            Some(tag) => self.push(tag, value),
+        match with_name(name, RequestHeader::from_name)? {
+            Some(header) => self.push(header, value),
             None => Ok(()),
         }
     }
@@ -134,8 +106,8 @@ impl Lines {
         if let Ok(t) = item.cast::<PyTuple>() {
             if t.len() == 2 {
                 let name = t.get_borrowed_item(0)?;
-                return match with_name(&name, tag_of)? {
-                    Some(tag) => self.push(tag, &*t.get_borrowed_item(1)?),
+                return match with_name(&name, RequestHeader::from_name)? {
+                    Some(header) => self.push(header, &*t.get_borrowed_item(1)?),
                     None => Ok(()),
                 };
             }
@@ -155,10 +127,10 @@ impl Lines {
         let mut request = Request::new(view(method.bind(py)));
         let inline = self.inline[..self.len]
             .iter()
-            .filter_map(|(tag, v)| v.as_ref().map(|v| (*tag, v)));
-        let spilled = self.spill.iter().map(|(tag, v)| (*tag, v));
-        for (tag, value) in inline.chain(spilled) {
-            request.push_header(NAMES[tag as usize], view(value.bind(py)));
+            .filter_map(|(header, v)| v.as_ref().map(|v| (*header, v)));
+        let spilled = self.spill.iter().map(|(header, v)| (*header, v));
+        for (header, value) in inline.chain(spilled) {
+            request.push(header, view(value.bind(py)));
         }
         request
     }
@@ -178,10 +150,16 @@ pub struct Decision {
     values: Vec<u8>,
     spans: [(HeaderName, u32, u32); HeaderName::ALL.len()],
     len: u8,
-    // What `explain` needs to replay the decision.
-    policy: Py<Policy>,
-    method: Py<PyAny>,
-    lines: Lines,
+    /// What a refusal recorded, copied: `explain` renders it.
+    refusal: Option<Recorded>,
+}
+
+/// A core [`Refusal`](corsgate::Refusal), owning its bytes.
+struct Recorded {
+    kind: Kind,
+    check: Check,
+    origin: Option<Vec<u8>>,
+    value: Vec<u8>,
 }
 
 pub(crate) fn decide(
@@ -191,12 +169,19 @@ pub(crate) fn decide(
 ) -> PyResult<Decision> {
     let py = slf.py();
     let method = header_text(method, "method")?.unbind();
+    let policy = slf.get();
     let mut values = Vec::new();
     let mut spans = [NONE; HeaderName::ALL.len()];
     let mut len = 0;
-    let (kind, allowed, status, reason, vary) = {
+    let mut pending = None;
+    let (kind, allowed, status, reason, vary, refusal) = {
         let request = lines.request(py, &method);
-        let d = slf.get().inner.decide(&request);
+        let mut asker = |origin: &str| match &policy.predicate {
+            Some(p) => ask(py, p, origin, &mut pending),
+            None => false,
+        };
+        // The Python predicate is asked from inside the one decision.
+        let d = policy.inner.decide_with(&request, Answer::Ask(&mut asker));
         values.reserve_exact(d.headers().map(|h| h.value.len()).sum());
         for (slot, h) in spans.iter_mut().zip(d.headers()) {
             let start = values.len() as u32;
@@ -204,9 +189,22 @@ pub(crate) fn decide(
             *slot = (h.name, start, values.len() as u32);
             len += 1;
         }
-        (d.kind(), d.allowed(), d.status(), d.reason(), d.vary())
+        let refusal = d.refusal().map(|r| Recorded {
+            kind: r.kind(),
+            check: r.check(),
+            origin: r.origin().map(<[u8]>::to_vec),
+            value: r.value().to_vec(),
+        });
+        (
+            d.kind(),
+            d.allowed(),
+            d.status(),
+            d.reason(),
+            d.vary(),
+            refusal,
+        )
     };
-    if let Some(err) = take_pending() {
+    if let Some(err) = pending {
         return Err(err);
     }
     Ok(Decision {
@@ -218,42 +216,45 @@ pub(crate) fn decide(
         values,
         spans,
         len: len as u8,
-        policy: slf.clone().unbind(),
-        method,
-        lines,
+        refusal,
     })
 }
 
-fn kind_str(py: Python<'_>, kind: Kind) -> &Bound<'_, PyString> {
+fn kind_str(py: Python<'_>, kind: Kind) -> Bound<'_, PyString> {
     match kind {
-        Kind::NotCors => intern!(py, "not-cors"),
-        Kind::Preflight => intern!(py, "preflight"),
-        Kind::Actual => intern!(py, "actual"),
+        Kind::NotCors => intern!(py, "not-cors").clone(),
+        Kind::Preflight => intern!(py, "preflight").clone(),
+        Kind::Actual => intern!(py, "actual").clone(),
+        other => PyString::intern(py, other.as_str()),
     }
 }
 
-fn reason_str(py: Python<'_>, reason: Reason) -> &Bound<'_, PyString> {
+fn reason_str(py: Python<'_>, reason: Reason) -> Bound<'_, PyString> {
     match reason {
-        Reason::OriginNotAllowed => intern!(py, "origin-not-allowed"),
-        Reason::InvalidOrigin => intern!(py, "invalid-origin"),
-        Reason::MethodNotAllowed => intern!(py, "method-not-allowed"),
-        Reason::InvalidMethod => intern!(py, "invalid-method"),
-        Reason::HeaderNotAllowed => intern!(py, "header-not-allowed"),
-        Reason::InvalidRequestHeaders => intern!(py, "invalid-request-headers"),
+        Reason::OriginNotAllowed => intern!(py, "origin-not-allowed").clone(),
+        Reason::InvalidOrigin => intern!(py, "invalid-origin").clone(),
+        Reason::MethodNotAllowed => intern!(py, "method-not-allowed").clone(),
+        Reason::InvalidMethod => intern!(py, "invalid-method").clone(),
+        Reason::HeaderNotAllowed => intern!(py, "header-not-allowed").clone(),
+        Reason::InvalidRequestHeaders => intern!(py, "invalid-request-headers").clone(),
+        other => PyString::intern(py, other.as_str()),
     }
 }
 
-fn name_str(py: Python<'_>, name: HeaderName) -> &Bound<'_, PyString> {
+fn name_str(py: Python<'_>, name: HeaderName) -> Bound<'_, PyString> {
     match name {
-        HeaderName::AllowOrigin => intern!(py, "Access-Control-Allow-Origin"),
-        HeaderName::AllowCredentials => intern!(py, "Access-Control-Allow-Credentials"),
-        HeaderName::AllowMethods => intern!(py, "Access-Control-Allow-Methods"),
-        HeaderName::AllowHeaders => intern!(py, "Access-Control-Allow-Headers"),
-        HeaderName::MaxAge => intern!(py, "Access-Control-Max-Age"),
-        HeaderName::AllowPrivateNetwork => intern!(py, "Access-Control-Allow-Private-Network"),
-        HeaderName::PrivateNetworkAccessId => intern!(py, "Private-Network-Access-ID"),
-        HeaderName::PrivateNetworkAccessName => intern!(py, "Private-Network-Access-Name"),
-        HeaderName::ExposeHeaders => intern!(py, "Access-Control-Expose-Headers"),
+        HeaderName::AllowOrigin => intern!(py, "Access-Control-Allow-Origin").clone(),
+        HeaderName::AllowCredentials => intern!(py, "Access-Control-Allow-Credentials").clone(),
+        HeaderName::AllowMethods => intern!(py, "Access-Control-Allow-Methods").clone(),
+        HeaderName::AllowHeaders => intern!(py, "Access-Control-Allow-Headers").clone(),
+        HeaderName::MaxAge => intern!(py, "Access-Control-Max-Age").clone(),
+        HeaderName::AllowPrivateNetwork => {
+            intern!(py, "Access-Control-Allow-Private-Network").clone()
+        }
+        HeaderName::PrivateNetworkAccessId => intern!(py, "Private-Network-Access-ID").clone(),
+        HeaderName::PrivateNetworkAccessName => intern!(py, "Private-Network-Access-Name").clone(),
+        HeaderName::ExposeHeaders => intern!(py, "Access-Control-Expose-Headers").clone(),
+        other => PyString::intern(py, other.as_str()),
     }
 }
 
@@ -294,7 +295,7 @@ impl Decision {
         // Every value is visible ASCII (SPEC §6.4), hence valid UTF-8.
         self.header_values().map(move |(name, value)| {
             let value = PyString::new(py, std::str::from_utf8(value).unwrap_or_default());
-            (name_str(py, name).clone(), value)
+            (name_str(py, name), value)
         })
     }
 
@@ -318,7 +319,7 @@ impl Decision {
     /// `"not-cors"`, `"preflight"` or `"actual"` (SPEC §1).
     #[getter]
     fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        kind_str(py, self.kind).clone()
+        kind_str(py, self.kind)
     }
 
     /// True exactly when the response carries `Access-Control-Allow-Origin`.
@@ -336,7 +337,7 @@ impl Decision {
     /// Why the request was refused; `None` when allowed and for `not-cors`.
     #[getter]
     fn reason<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
-        self.reason.map(|r| reason_str(py, r).clone())
+        self.reason.map(|r| reason_str(py, r))
     }
 
     /// The headers to set, as `(name, value)` strings in their usual spelling.
@@ -393,17 +394,19 @@ impl Decision {
     /// the policy change that would allow it; `None` when nothing was refused.
     /// `url` is the resource URL, quoted in the console messages.
     #[pyo3(signature = (url=""))]
-    fn explain(&self, py: Python<'_>, url: &str) -> Option<Explanation> {
-        let reason = self.reason?;
-        let policy = self.policy.get();
-        let request = self.lines.request(py, &self.method);
-        // The predicate already answered for this request: replay its answer.
-        let origin_passed = !matches!(reason, Reason::OriginNotAllowed | Reason::InvalidOrigin);
-        let d = with_replay(origin_passed, || policy.inner.decide(&request));
-        policy
-            .inner
-            .explain(&request, &d, url)
-            .map(Explanation::from)
+    fn explain(&self, url: &str) -> Option<Explanation> {
+        let r = self.refusal.as_ref()?;
+        let refusal = Refusal::new(r.kind, r.check, r.origin.as_deref(), &r.value);
+        Some(Explanation::from(refusal.explain(url)))
+    }
+
+    /// For a preflight answered by the host itself (empty body), the
+    /// `Content-Length` to send: `None` for a 204 (which carries none) and
+    /// for the other kinds.
+    #[getter]
+    fn content_length(&self) -> Option<&'static str> {
+        self.status
+            .and_then(corsgate::host::preflight_content_length)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -47,6 +47,15 @@ mod _corsgate {
         Ok(())
     }
 
+    /// Whether a response header named `name` (`str` or `bytes`, any case) is
+    /// one corsgate owns on the routes it covers (`Access-Control-*`,
+    /// `Private-Network-Access-*`): remove the application's copy before
+    /// setting a decision's headers (SPEC §5).
+    #[pyfunction]
+    fn is_cors_response_header(name: &Bound<'_, PyAny>) -> PyResult<bool> {
+        crate::text::with_name(name, corsgate::host::is_cors_response_header)
+    }
+
     /// Whether `origin` is a canonical serialized origin as browsers send it
     /// (`null` is not).
     #[pyfunction]

@@ -2,11 +2,9 @@
 //! to `PolicyBuilder::from_value`, so keyword arguments, dicts, JSON, TOML
 //! and files are checked by the same validator.
 
-use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use corsgate::{OriginPredicate, PolicyBuilder};
+use corsgate::{PolicyBuilder, RequestHeader};
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString};
@@ -14,33 +12,6 @@ use serde_json::{Map, Number, Value};
 
 use crate::decision::{self, Decision, Lines};
 use crate::findings::{policy_error, py_repr, LintWarning};
-
-thread_local! {
-    /// While `Decision.explain` re-runs a decision: the predicate's earlier
-    /// answer, so the predicate is called at most once per request.
-    static REPLAY: Cell<Option<bool>> = const { Cell::new(None) };
-    /// A `BaseException` that is not an `Exception` (KeyboardInterrupt,
-    /// SystemExit) raised by the predicate: re-raised once `decide` returns.
-    static PENDING: RefCell<Option<PyErr>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with the predicate answering `answer` without being called.
-pub(crate) fn with_replay<R>(answer: bool, f: impl FnOnce() -> R) -> R {
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            REPLAY.with(|r| r.set(None));
-        }
-    }
-    REPLAY.with(|r| r.set(Some(answer)));
-    let _reset = Reset;
-    f()
-}
-
-/// The error a predicate raised that must not be swallowed, if any.
-pub(crate) fn take_pending() -> Option<PyErr> {
-    PENDING.with(|p| p.borrow_mut().take())
-}
 
 fn log_predicate_error(py: Python<'_>, origin: &str, err: &PyErr) {
     let logged = (|| -> PyResult<()> {
@@ -65,38 +36,43 @@ fn log_predicate_error(py: Python<'_>, origin: &str, err: &PyErr) {
     }
 }
 
-/// Wraps a Python callable as a core predicate: an exception is "no", logged
-/// to the `corsgate` logger.
-fn python_predicate(callable: Bound<'_, PyAny>) -> PyResult<OriginPredicate> {
+/// Checks that `callable` can be an origin predicate.
+fn python_predicate(callable: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     if !callable.is_callable() {
         return Err(PyTypeError::new_err(format!(
             "origin_predicate must be callable, not {}",
             type_name(&callable)
         )));
     }
-    let callable = callable.unbind();
-    Ok(Arc::new(move |origin: &str| {
-        if let Some(answer) = REPLAY.with(Cell::get) {
-            return answer;
+    Ok(callable.unbind())
+}
+
+/// Asks the Python predicate about `origin` (core calls this at most once
+/// per decision, only when needed): an `Exception` is "no", logged to the
+/// `corsgate` logger; any other `BaseException` (KeyboardInterrupt,
+/// SystemExit) is "no" and kept in `pending`, to be raised once `decide`
+/// returns.
+pub(crate) fn ask(
+    py: Python<'_>,
+    callable: &Py<PyAny>,
+    origin: &str,
+    pending: &mut Option<PyErr>,
+) -> bool {
+    match callable
+        .bind(py)
+        .call1((origin,))
+        .and_then(|r| r.is_truthy())
+    {
+        Ok(yes) => yes,
+        Err(err) if err.is_instance_of::<PyException>(py) => {
+            log_predicate_error(py, origin, &err);
+            false
         }
-        Python::attach(|py| {
-            match callable
-                .bind(py)
-                .call1((origin,))
-                .and_then(|r| r.is_truthy())
-            {
-                Ok(yes) => yes,
-                Err(err) if err.is_instance_of::<PyException>(py) => {
-                    log_predicate_error(py, origin, &err);
-                    false
-                }
-                Err(err) => {
-                    PENDING.with(|p| *p.borrow_mut() = Some(err));
-                    false
-                }
-            }
-        })
-    }))
+        Err(err) => {
+            *pending = Some(err);
+            false
+        }
+    }
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -271,11 +247,12 @@ fn build(
     predicate: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Policy> {
     let mut builder = PolicyBuilder::from_value(value);
-    if let Some(p) = predicate {
-        builder = builder.origin_predicate_arc(python_predicate(p)?);
+    let predicate = predicate.map(python_predicate).transpose()?;
+    if predicate.is_some() {
+        builder = builder.host_origin_predicate();
     }
     match builder.build() {
-        Ok(inner) if converter.unconvertible.is_empty() => Ok(Policy { inner }),
+        Ok(inner) if converter.unconvertible.is_empty() => Ok(Policy { inner, predicate }),
         Ok(_) => Err(policy_error(py, &converter.problems(None))),
         Err(e) => Err(policy_error(py, &converter.problems(Some(&e)))),
     }
@@ -286,13 +263,14 @@ fn build_text(
     builder: PolicyBuilder,
     predicate: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Policy> {
+    let predicate = predicate.map(python_predicate).transpose()?;
     let builder = match predicate {
-        Some(p) => builder.origin_predicate_arc(python_predicate(p)?),
+        Some(_) => builder.host_origin_predicate(),
         None => builder,
     };
     builder
         .build()
-        .map(|inner| Policy { inner })
+        .map(|inner| Policy { inner, predicate })
         .map_err(|e| policy_error(py, e.problems()))
 }
 
@@ -301,6 +279,8 @@ fn build_text(
 #[pyclass(frozen, module = "corsgate")]
 pub struct Policy {
     pub(crate) inner: corsgate::Policy,
+    /// The origin predicate, asked through `Policy::decide_with`.
+    pub(crate) predicate: Option<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -443,10 +423,10 @@ impl Policy {
     ) -> PyResult<Decision> {
         let mut lines = Lines::new();
         let values = [origin, request_method, request_headers, private_network];
-        for (tag, value) in values.into_iter().enumerate() {
+        for (header, value) in RequestHeader::ALL.into_iter().zip(values) {
             if let Some(v) = value {
                 if !v.is_none() {
-                    lines.push(tag as u8, v)?;
+                    lines.push(header, v)?;
                 }
             }
         }

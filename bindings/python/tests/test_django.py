@@ -134,6 +134,25 @@ def test_actual_refused_is_still_answered(client: Client) -> None:
     assert same_origin["Vary"] == "Origin"
 
 
+@pytest.mark.parametrize("public_api", [False, True])
+def test_every_header_corsgate_owns_is_dropped(
+    client: Client, monkeypatch: pytest.MonkeyPatch, public_api: bool
+) -> None:
+    # Core owns Access-Control-* and Private-Network-Access-*; the view set both.
+    import corsgate.django
+
+    if public_api:
+        monkeypatch.setattr(corsgate.django, "_store", lambda response: None)
+    for response in (
+        client.get("/api/items", headers={"origin": APP}),
+        client.get("/api/items", headers={"origin": EVIL}),
+    ):
+        names = {k.lower() for k in response.headers}
+        assert "private-network-access-name" not in names
+        assert "access-control-allow-methods" not in names
+        assert response["X-Request-Id"] == "r-1"
+
+
 def test_vary_is_merged_never_overwritten(client: Client) -> None:
     response = client.get("/api/vary", headers={"origin": APP})
     assert response["Vary"] == "Accept-Encoding, origin"

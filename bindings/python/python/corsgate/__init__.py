@@ -22,6 +22,7 @@ from corsgate._corsgate import (
     PolicyError,
     Problem,
     __version__,
+    is_cors_response_header,
     is_valid_origin,
 )
 
@@ -38,5 +39,6 @@ __all__ = [
     "PolicyError",
     "Problem",
     "__version__",
+    "is_cors_response_header",
     "is_valid_origin",
 ]

@@ -143,8 +143,8 @@ class CORSMiddleware:
             if not decision.allowed and logger.isEnabledFor(logging.DEBUG):
                 logger.debug("refused preflight: %s", decision.explain(scope.get("path", "")))
             headers = decision.apply_raw(())
-            if decision.status != 204:  # a 204 carries no Content-Length (RFC 9110 §8.6)
-                headers.append((b"content-length", b"0"))
+            if decision.content_length is not None:
+                headers.append((b"content-length", decision.content_length.encode()))
             await send(
                 {"type": "http.response.start", "status": decision.status, "headers": headers}
             )

@@ -69,8 +69,8 @@ class CORSMiddleware:
                 logger.debug("refused preflight: %s", decision.explain(get("PATH_INFO", "")))
             status = decision.status or 403
             headers = decision.apply(())
-            if status != 204:  # a 204 carries no Content-Length (RFC 9110 §8.6)
-                headers.append(("Content-Length", "0"))
+            if decision.content_length is not None:
+                headers.append(("Content-Length", decision.content_length))
             start_response(_status_line(status), headers)
             return []
 

@@ -12,6 +12,7 @@ def items(request: HttpRequest) -> HttpResponse:
     # Stale CORS headers the application set: corsgate owns these.
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Methods"] = "TRACE"
+    response["Private-Network-Access-Name"] = "stale-device"
     return response
 
 

@@ -21,7 +21,7 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from corsgate._corsgate import Decision, PolicyError
+from corsgate._corsgate import Decision, PolicyError, is_cors_response_header
 from corsgate.django.conf import CorsConfig, load_config
 
 __all__ = ["CorsMiddleware"]
@@ -58,8 +58,8 @@ def _preflight(decision: Decision, request: HttpRequest) -> HttpResponse:
     status = decision.status or 403
     response = HttpResponse(status=status)
     headers = decision.apply(())
-    if status != 204:  # a 204 carries no Content-Length (RFC 9110 §8.6)
-        headers.append(("Content-Length", "0"))
+    if decision.content_length is not None:
+        headers.append(("Content-Length", decision.content_length))
     store = _store(response)
     if store is not None:
         for name, value in headers:
@@ -75,7 +75,7 @@ def _apply(decision: Decision, response: HttpResponseBase) -> None:
     if store is None:
         _apply_public(decision, response)
         return
-    stale = [k for k in store if k.startswith("access-control-")]
+    stale = [k for k in store if is_cors_response_header(k)]
     for key in stale:
         del store[key]
     for name, value in decision.headers:
@@ -88,7 +88,7 @@ def _apply(decision: Decision, response: HttpResponseBase) -> None:
 
 def _apply_public(decision: Decision, response: HttpResponseBase) -> None:
     headers = response.headers
-    stale = [k for k in headers if k[:15].lower() == "access-control-"]
+    stale = [k for k in headers if is_cors_response_header(k)]
     for key in stale:
         del headers[key]
     for name, value in decision.headers:
