@@ -237,6 +237,11 @@ typedef struct corsgate_finding {
    */
   struct corsgate_str code;
   /**
+   * The policy key it is about, e.g. `max_age` or `private_network.id`
+   * (empty for the document as a whole).
+   */
+  struct corsgate_str key;
+  /**
    * The offending value as written in the policy (may be empty).
    */
   struct corsgate_str value;

@@ -102,6 +102,8 @@ export declare class Decision {
 export interface Finding {
   /** A stable kebab-case code, e.g. `any-origin-with-credentials`. */
   code: string;
+  /** The policy key it is about, spelled as the policy was written (`maxAge` in options, `max_age` in JSON/TOML); `''` for the whole document. */
+  key: string;
   /** The offending value. */
   value: string;
   message: string;

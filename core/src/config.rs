@@ -8,6 +8,7 @@ use crate::error::{ErrorCode, Problem};
 /// A policy as written, before validation. Build a [`Policy`](crate::Policy)
 /// from it with [`PolicyBuilder::from_config`](crate::PolicyBuilder::from_config).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PolicyConfig {
     /// Exact origins, patterns (`https://*.example.com`, `http://localhost:*`) or `["*"]`.
     pub origins: Vec<String>,
@@ -47,6 +48,7 @@ impl Default for PolicyConfig {
 
 /// The `private_network` table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PrivateNetworkConfig {
     /// Answer `Access-Control-Request-Private-Network: true` preflights.
     pub allow: bool,
@@ -58,6 +60,7 @@ pub struct PrivateNetworkConfig {
 
 /// The `dangerous` table: each option lifts one safety check.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DangerousConfig {
     /// Allow `null` in `origins` (any sandboxed iframe or file page sends it).
     pub allow_null_origin: bool,
@@ -66,6 +69,33 @@ pub struct DangerousConfig {
     /// Allow `https://*.github.io`-style wildcards with credentials.
     pub allow_public_suffix_wildcards_with_credentials: bool,
 }
+
+/// Whether `word` is a SPEC key at any depth (`max_age`, `id`,
+/// `allow_null_origin`).
+pub(crate) fn is_key(word: &str) -> bool {
+    POLICY_KEYS.contains(&word)
+        || PRIVATE_NETWORK_KEYS.contains(&word)
+        || DANGEROUS_KEYS.contains(&word)
+}
+
+/// The keys of the table at `table` (``, `private_network`, `dangerous`).
+pub(crate) fn keys_of(table: &str) -> &'static [&'static str] {
+    match table {
+        "" => &POLICY_KEYS,
+        "private_network" => &PRIVATE_NETWORK_KEYS,
+        "dangerous" => &DANGEROUS_KEYS,
+        _ => &[],
+    }
+}
+
+/// The keys of the `private_network` table.
+const PRIVATE_NETWORK_KEYS: [&str; 3] = ["allow", "id", "name"];
+/// The keys of the `dangerous` table.
+const DANGEROUS_KEYS: [&str; 3] = [
+    "allow_null_origin",
+    "allow_insecure_origins_with_credentials",
+    "allow_public_suffix_wildcards_with_credentials",
+];
 
 /// The top-level keys, in documentation order.
 pub const POLICY_KEYS: [&str; 9] = [
@@ -89,7 +119,11 @@ impl PolicyConfig {
             return config;
         };
         unknown_keys(table, "", &POLICY_KEYS, problems);
-        let mut read = Reader { table, problems };
+        let mut read = Reader {
+            table,
+            prefix: "",
+            problems,
+        };
         config.origins = read.strings("origins");
         config.credentials = read.bool("credentials");
         config.methods = read.strings("methods");
@@ -99,9 +133,10 @@ impl PolicyConfig {
         config.preflight_status = read.integer("preflight_status").unwrap_or(204);
         if let Some(pn) = table.get("private_network") {
             if let Some(pn) = object(pn, "private_network", problems) {
-                unknown_keys(pn, "private_network.", &["allow", "id", "name"], problems);
+                unknown_keys(pn, "private_network.", &PRIVATE_NETWORK_KEYS, problems);
                 let mut read = Reader {
                     table: pn,
+                    prefix: "private_network.",
                     problems,
                 };
                 config.private_network = PrivateNetworkConfig {
@@ -113,13 +148,13 @@ impl PolicyConfig {
         }
         if let Some(d) = table.get("dangerous") {
             if let Some(d) = object(d, "dangerous", problems) {
-                let keys = [
-                    "allow_null_origin",
-                    "allow_insecure_origins_with_credentials",
-                    "allow_public_suffix_wildcards_with_credentials",
-                ];
+                let keys = DANGEROUS_KEYS;
                 unknown_keys(d, "dangerous.", &keys, problems);
-                let mut read = Reader { table: d, problems };
+                let mut read = Reader {
+                    table: d,
+                    prefix: "dangerous.",
+                    problems,
+                };
                 config.dangerous = DangerousConfig {
                     allow_null_origin: read.bool(keys[0]),
                     allow_insecure_origins_with_credentials: read.bool(keys[1]),
@@ -198,8 +233,15 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 fn invalid_type(path: &str, want: &str, got: &Value, example: &str) -> Problem {
+    invalid_type_at("", path, want, got, example)
+}
+
+/// As [`invalid_type`] for a key under `prefix` (`private_network.`): the
+/// message names the key as written in its table, `key` the whole path.
+fn invalid_type_at(prefix: &str, path: &str, want: &str, got: &Value, example: &str) -> Problem {
     Problem::new(
         ErrorCode::InvalidType,
+        format!("{prefix}{path}"),
         got.to_string(),
         format!("`{path}` must be {want}, not {}", type_name(got)),
         format!("write it like {example}"),
@@ -233,6 +275,7 @@ fn unknown_keys(table: &Map<String, Value>, prefix: &str, known: &[&str], out: &
         out.push(Problem::new(
             ErrorCode::UnknownField,
             format!("{prefix}{key}"),
+            format!("{prefix}{key}"),
             format!("unknown key `{prefix}{key}`"),
             fix,
         ));
@@ -254,6 +297,8 @@ fn similar(known: &str, written: &str) -> bool {
 
 struct Reader<'a> {
     table: &'a Map<String, Value>,
+    /// The table's path with a trailing dot (`private_network.`), or empty.
+    prefix: &'a str,
     problems: &'a mut Vec<Problem>,
 }
 
@@ -263,8 +308,13 @@ impl Reader<'_> {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                self.problems
-                    .push(invalid_type(key, "true or false", other, "`true`"));
+                self.problems.push(invalid_type_at(
+                    self.prefix,
+                    key,
+                    "true or false",
+                    other,
+                    "`true`",
+                ));
                 false
             }
         }
@@ -275,8 +325,13 @@ impl Reader<'_> {
             None => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                self.problems
-                    .push(invalid_type(key, "a string", other, "\"text\""));
+                self.problems.push(invalid_type_at(
+                    self.prefix,
+                    key,
+                    "a string",
+                    other,
+                    "\"text\"",
+                ));
                 None
             }
         }
@@ -289,8 +344,13 @@ impl Reader<'_> {
             // Larger than any range: keep it out of range, not mistyped.
             Some(Value::Number(n)) if n.as_u64().is_some() => Some(i64::MAX),
             Some(other) => {
-                self.problems
-                    .push(invalid_type(key, "a whole number", other, "`600`"));
+                self.problems.push(invalid_type_at(
+                    self.prefix,
+                    key,
+                    "a whole number",
+                    other,
+                    "`600`",
+                ));
                 None
             }
         }
@@ -304,7 +364,8 @@ impl Reader<'_> {
                 for (i, item) in items.iter().enumerate() {
                     match item {
                         Value::String(s) => out.push(s.clone()),
-                        other => self.problems.push(invalid_type(
+                        other => self.problems.push(invalid_type_at(
+                            self.prefix,
                             &format!("{key}[{i}]"),
                             "a string",
                             other,
@@ -317,6 +378,7 @@ impl Reader<'_> {
             Some(Value::String(s)) => {
                 self.problems.push(Problem::new(
                     ErrorCode::InvalidType,
+                    format!("{}{key}", self.prefix),
                     format!("{s:?}"),
                     format!("`{key}` must be a list of strings, not a string"),
                     format!("write it as a list: [{s:?}]"),
@@ -324,8 +386,13 @@ impl Reader<'_> {
                 Vec::new()
             }
             Some(other) => {
-                self.problems
-                    .push(invalid_type(key, "a list of strings", other, "[\"text\"]"));
+                self.problems.push(invalid_type_at(
+                    self.prefix,
+                    key,
+                    "a list of strings",
+                    other,
+                    "[\"text\"]",
+                ));
                 Vec::new()
             }
         }

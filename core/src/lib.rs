@@ -84,7 +84,7 @@ mod response;
 pub use config::{DangerousConfig, PolicyConfig, PrivateNetworkConfig, POLICY_KEYS};
 pub use decide::Answer;
 pub use decision::{Check, Decision, Headers, Kind, Reason, Refusal};
-pub use error::{ErrorCode, Finding, PolicyError, Problem, Warning, WarningCode};
+pub use error::{ErrorCode, Finding, Naming, PolicyError, Problem, Warning, WarningCode};
 pub use explain::{escape, Explanation, Initiator};
 pub use origin::Flaw as OriginFlaw;
 pub use policy::{OriginPredicate, Policy, PolicyBuilder};

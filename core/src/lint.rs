@@ -15,6 +15,7 @@ impl Policy {
             if age > i64::from(CHROME_MAX_AGE_CAP) {
                 out.push(Warning::new(
                     WarningCode::MaxAgeAboveChromeCap,
+"max_age",
                     age.to_string(),
                     format!("`max_age` is {age}, but Chrome caches preflights for at most {CHROME_MAX_AGE_CAP} seconds"),
                     format!("use {CHROME_MAX_AGE_CAP} or less"),
@@ -27,6 +28,7 @@ impl Policy {
                 let upper = m.to_ascii_uppercase();
                 out.push(Warning::new(
                     WarningCode::LowercaseMethod,
+"methods",
                     m,
                     format!("`methods` lists {m:?}: browsers send methods other than DELETE, GET, HEAD, OPTIONS, POST and PUT exactly as the script wrote them, so a script sending {upper:?} will be refused"),
                     format!("list {upper:?} (and keep {m:?} only if scripts really send it)"),
@@ -37,6 +39,7 @@ impl Policy {
             if o == "null" {
                 out.push(Warning::new(
                     WarningCode::NullOriginAllowed,
+                    "origins",
                     o,
                     "`origins` allows `null`, which any sandboxed iframe or file page can send",
                     "serve the page from a real origin and list that",
@@ -49,6 +52,7 @@ impl Policy {
             if parts.is_insecure() {
                 out.push(Warning::new(
                     WarningCode::InsecureOrigin,
+                    "origins",
                     o,
                     format!(
                         "`origins` allows {o:?}, which anyone on the network path can impersonate"
@@ -59,6 +63,7 @@ impl Policy {
             if parts.wildcard && is_public_suffix(parts.host) {
                 out.push(Warning::new(
                     WarningCode::PublicSuffixWildcard,
+"origins",
                     o,
                     format!("`origins` allows {o:?}: anyone can register a site under that public suffix"),
                     "list your own subdomains instead",
@@ -69,6 +74,7 @@ impl Policy {
         if pn.allow {
             out.push(Warning::new(
                 WarningCode::LegacyPrivateNetwork,
+"private_network.allow",
                 "true",
                 "`private_network.allow` answers the legacy Private Network Access preflight, which Chrome is replacing with the Local Network Access permission prompt",
                 "keep it for older Chrome versions, and plan for the permission prompt",
@@ -76,6 +82,7 @@ impl Policy {
             if !c.credentials {
                 out.push(Warning::new(
                     WarningCode::PrivateNetworkWithoutCredentials,
+"private_network.allow",
                     "false",
                     "`private_network.allow` without `credentials`: no-cors private network preflights are credentialed and will fail",
                     "set `credentials = true` if pages load subresources from this device",
@@ -84,6 +91,7 @@ impl Policy {
         } else if pn.id.is_some() || pn.name.is_some() {
             out.push(Warning::new(
                 WarningCode::PrivateNetworkFieldsUnused,
+"private_network.id",
                 pn.id.clone().or_else(|| pn.name.clone()).unwrap_or_default(),
                 "`private_network.id`/`name` are set but `private_network.allow` is false, so they are never sent",
                 "set `private_network.allow = true`, or remove them",
@@ -104,6 +112,7 @@ impl Policy {
             if on {
                 out.push(Warning::new(
                     WarningCode::DangerousOption,
+                    format!("dangerous.{key}"),
                     "true",
                     format!("`dangerous.{key}` lifts a safety check"),
                     "make sure this is intended and reviewed",

@@ -254,6 +254,7 @@ impl PolicyBuilder {
             problems: vec![Problem::new(
                 ErrorCode::InvalidSyntax,
                 "",
+                "",
                 format!("the policy is not valid {format}: {detail}"),
                 format!("correct the {format} syntax at the place named"),
             )],
@@ -462,6 +463,7 @@ fn compile(
             if config.methods.len() > 1 {
                 problems.push(Problem::new(
                     ErrorCode::WildcardNotAlone,
+                    "methods",
                     "*",
                     "`methods` lists `*` beside other methods",
                     "use `[\"*\"]` alone for any method, or list the methods without `*`",
@@ -472,6 +474,7 @@ fn compile(
         if !is_token(m.as_bytes()) {
             problems.push(Problem::new(
                 ErrorCode::InvalidMethod,
+                "methods",
                 m,
                 format!("`methods` entry {m:?} is not an HTTP method token"),
                 "write a method name like `PUT` (letters, digits and !#$%&'*+-.^_`|~ only)",
@@ -481,6 +484,7 @@ fn compile(
         if is_forbidden_method(m.as_bytes()) {
             problems.push(Problem::new(
                 ErrorCode::ForbiddenMethod,
+                "methods",
                 m,
                 format!("`methods` lists {m:?}, which browsers never send from scripts"),
                 format!("remove {m:?} from `methods`"),
@@ -520,6 +524,7 @@ fn compile(
         if is_forbidden_request_header(h.as_bytes()) {
             problems.push(Problem::new(
                 ErrorCode::ForbiddenRequestHeader,
+                "request_headers",
                 h,
                 format!("`request_headers` lists {h:?}, a name only the browser may set"),
                 format!("remove {h:?} from `request_headers`"),
@@ -530,6 +535,7 @@ fn compile(
         if any_request_header && lower != "authorization" {
             problems.push(Problem::new(
                 ErrorCode::WildcardNotAlone,
+                "request_headers",
                 h,
                 format!("`request_headers` lists {h:?} beside `*`, which already allows it"),
                 format!("remove {h:?}; only `authorization` needs listing beside `*`"),
@@ -567,6 +573,7 @@ fn compile(
     if any_expose && config.expose_headers.len() > 1 {
         problems.push(Problem::new(
             ErrorCode::WildcardNotAlone,
+            "expose_headers",
             "*",
             "`expose_headers` lists `*` beside other names",
             "use `[\"*\"]` alone to expose every header, or list the names without `*`",
@@ -575,6 +582,7 @@ fn compile(
     if any_expose && credentials {
         problems.push(Problem::new(
             ErrorCode::ExposeAnyWithCredentials,
+"expose_headers",
             "*",
             "`expose_headers = [\"*\"]` is treated as the literal name `*` by browsers on credentialed requests",
             "list the response header names scripts need to read",
@@ -591,6 +599,7 @@ fn compile(
         if is_forbidden_response_header(h.as_bytes()) {
             problems.push(Problem::new(
                 ErrorCode::ForbiddenResponseHeader,
+                "expose_headers",
                 h,
                 format!("`expose_headers` lists {h:?}, which scripts can never read"),
                 format!("remove {h:?} from `expose_headers`"),
@@ -616,6 +625,7 @@ fn compile(
         Some(s) => {
             problems.push(Problem::new(
                 ErrorCode::MaxAgeOutOfRange,
+                "max_age",
                 s.to_string(),
                 format!("`max_age` is {s}, outside 0..=86400 seconds"),
                 "use a value from 0 to 86400 (Chrome caps it at 7200), or remove it",
@@ -629,6 +639,7 @@ fn compile(
             let s = config.preflight_status;
             problems.push(Problem::new(
                 ErrorCode::InvalidPreflightStatus,
+                "preflight_status",
                 s.to_string(),
                 format!(
                     "`preflight_status` is {s}; browsers accept a preflight only with a 2xx status"
@@ -645,6 +656,7 @@ fn compile(
         if !is_private_network_id(id) {
             problems.push(Problem::new(
                 ErrorCode::InvalidPrivateNetworkId,
+                "private_network.id",
                 id,
                 format!("`private_network.id` {id:?} is not six colon-separated hex bytes"),
                 "write it like `01:23:45:67:89:0A`",
@@ -655,6 +667,7 @@ fn compile(
         if !is_private_network_name(name) {
             problems.push(Problem::new(
                 ErrorCode::InvalidPrivateNetworkName,
+                "private_network.name",
                 name,
                 format!("`private_network.name` {name:?} must be 1 to 248 of a-z, 0-9, _, . and -"),
                 format!("use a lowercase name like {:?}", suggest_device_name(name)),
@@ -664,6 +677,7 @@ fn compile(
     if pn.allow && any_origin {
         problems.push(Problem::new(
             ErrorCode::AnyOriginWithPrivateNetwork,
+"private_network.allow",
             "*",
             "`private_network.allow` with `origins = [\"*\"]` would let every site on the internet reach this device",
             "list the origins that may reach the private network",
@@ -735,6 +749,7 @@ fn browser_lists(names: &[Box<[u8]>]) -> ByteSet {
 fn invalid_header_name(key: &str, h: &str) -> Problem {
     Problem::new(
         ErrorCode::InvalidHeaderName,
+        key,
         h,
         format!("`{key}` entry {h:?} is not a valid header name"),
         "write a header name like `x-request-id` (letters, digits and !#$%&'*+-.^_`|~ only)",
@@ -754,6 +769,7 @@ fn compile_origins(
     if origins.is_empty() && !has_predicate {
         problems.push(Problem::new(
             ErrorCode::NoOrigins,
+            "origins",
             "[]",
             "`origins` is empty and no origin predicate is set, so no origin could ever be allowed",
             "list the origins allowed, like `origins = [\"https://app.example.com\"]`",
@@ -762,6 +778,7 @@ fn compile_origins(
     if any_origin && origins.len() > 1 {
         problems.push(Problem::new(
             ErrorCode::InvalidOrigin,
+            "origins",
             "*",
             "`origins` lists `*` beside other origins",
             "use `[\"*\"]` alone for any origin, or list the origins without `*`",
@@ -770,6 +787,7 @@ fn compile_origins(
     if any_origin && has_predicate {
         problems.push(Problem::new(
             ErrorCode::InvalidOrigin,
+            "origins",
             "*",
             "`origins = [\"*\"]` together with an origin predicate: the predicate would never run",
             "remove `*` to let the predicate decide, or remove the predicate",
@@ -778,6 +796,7 @@ fn compile_origins(
     if any_origin && credentials {
         problems.push(Problem::new(
             ErrorCode::AnyOriginWithCredentials,
+"origins",
             "*",
             "`origins = [\"*\"]` with `credentials = true`: browsers reject `*` on credentialed requests, and echoing any origin would let every site read your users' data",
             "list the origins allowed, or set `credentials = false`",
@@ -793,6 +812,7 @@ fn compile_origins(
             } else {
                 problems.push(Problem::new(
                     ErrorCode::NullOrigin,
+"origins",
                     o,
                     "`origins` lists `null`, which any sandboxed iframe, data: URL or file page can send",
                     "remove `null`, or set `dangerous.allow_null_origin = true` if you really mean it",
@@ -811,6 +831,7 @@ fn compile_origins(
         {
             problems.push(Problem::new(
                 ErrorCode::InsecureOriginWithCredentials,
+"origins",
                 o,
                 format!("`origins` lists {o:?} with credentials: anyone on the network path can impersonate an http:// origin"),
                 format!(
@@ -826,6 +847,7 @@ fn compile_origins(
         {
             problems.push(Problem::new(
                 ErrorCode::PublicSuffixWildcardWithCredentials,
+"origins",
                 o,
                 format!("`origins` lists {o:?} with credentials: anyone can register a site under a public suffix"),
                 "list your own subdomains instead, or set `dangerous.allow_public_suffix_wildcards_with_credentials = true`",
@@ -879,6 +901,7 @@ fn origin_problem(o: &str, flaw: Flaw) -> Problem {
     };
     Problem::new(
         code,
+        "origins",
         o,
         format!("`origins` entry {o:?} {}", flaw.describe()),
         fix,

@@ -54,14 +54,12 @@ fn policy_config() -> impl Strategy<Value = PolicyConfig> {
                     origins = vec!["https://app.example.com".into()];
                 }
                 let allow_null = origins.iter().any(|o| o == "null");
-                let mut config = PolicyConfig {
-                    origins,
-                    credentials,
-                    methods,
-                    request_headers,
-                    max_age,
-                    ..PolicyConfig::default()
-                };
+                let mut config = PolicyConfig::default();
+                config.origins = origins;
+                config.credentials = credentials;
+                config.methods = methods;
+                config.request_headers = request_headers;
+                config.max_age = max_age;
                 config.dangerous.allow_null_origin = allow_null;
                 config.dangerous.allow_insecure_origins_with_credentials = true;
                 config

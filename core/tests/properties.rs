@@ -3,7 +3,7 @@
 
 mod oracle;
 
-use corsgate::{DangerousConfig, PolicyBuilder, PolicyConfig, PrivateNetworkConfig, Request};
+use corsgate::{PolicyBuilder, PolicyConfig, Request};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 
@@ -143,28 +143,23 @@ fn policy_config() -> impl Strategy<Value = (PolicyConfig, bool)> {
                     origins.insert(0, "https://app.example.com".into());
                 }
                 let allow_null = origins.iter().any(|o| o == "null");
-                (
-                    PolicyConfig {
-                        origins,
-                        credentials,
-                        methods,
-                        request_headers,
-                        expose_headers,
-                        max_age,
-                        preflight_status: status,
-                        private_network: PrivateNetworkConfig {
-                            allow: pn.0,
-                            id: pn.1,
-                            name: pn.2,
-                        },
-                        dangerous: DangerousConfig {
-                            allow_null_origin: allow_null,
-                            allow_insecure_origins_with_credentials: dangerous.0,
-                            allow_public_suffix_wildcards_with_credentials: dangerous.1,
-                        },
-                    },
-                    predicate,
-                )
+                let mut config = PolicyConfig::default();
+                config.origins = origins;
+                config.credentials = credentials;
+                config.methods = methods;
+                config.request_headers = request_headers;
+                config.expose_headers = expose_headers;
+                config.max_age = max_age;
+                config.preflight_status = status;
+                config.private_network.allow = pn.0;
+                config.private_network.id = pn.1;
+                config.private_network.name = pn.2;
+                config.dangerous.allow_null_origin = allow_null;
+                config.dangerous.allow_insecure_origins_with_credentials = dangerous.0;
+                config
+                    .dangerous
+                    .allow_public_suffix_wildcards_with_credentials = dangerous.1;
+                (config, predicate)
             },
         )
 }

@@ -286,6 +286,8 @@ static void names_and_findings(const corsgate_policy *p) {
     CHECK(corsgate_findings_len(w, &len) == CORSGATE_RESULT_OK && len == 2);
     CHECK(corsgate_findings_get(w, 1, &item) == CORSGATE_RESULT_OK && str_is(item.code, "insecure-origin") &&
           str_is(item.value, "http://a.example") && item.fix.len > 0);
+    CHECK(str_is(item.key, "origins"));
+    CHECK(corsgate_findings_get(w, 0, &item) == CORSGATE_RESULT_OK && str_is(item.key, "max_age"));
     corsgate_findings_free(w);
     corsgate_policy_free(risky);
 

@@ -17,6 +17,7 @@ pub struct corsgate_findings {
 
 struct Item {
     code: String,
+    key: String,
     value: String,
     message: String,
     fix: String,
@@ -28,6 +29,7 @@ impl corsgate_findings {
             .iter()
             .map(|f| Item {
                 code: f.code.to_string(),
+                key: f.key.clone(),
                 value: f.value.clone(),
                 message: f.message.clone(),
                 fix: f.fix.clone(),
@@ -41,6 +43,7 @@ impl corsgate_findings {
         corsgate_findings {
             items: vec![Item {
                 code: ErrorCode::InvalidSyntax.as_str().to_owned(),
+                key: String::new(),
                 value: String::new(),
                 message: format!(
                     "the policy is not valid UTF-8 (invalid byte at offset {valid_up_to})"
@@ -86,6 +89,7 @@ pub extern "C" fn corsgate_findings_get(
         let item = findings.items.get(index).ok_or(corsgate_result::OutOfRange)?;
         let finding = corsgate_finding {
             code: corsgate_str::new(item.code.as_bytes()),
+            key: corsgate_str::new(item.key.as_bytes()),
             value: corsgate_str::new(item.value.as_bytes()),
             message: corsgate_str::new(item.message.as_bytes()),
             fix: corsgate_str::new(item.fix.as_bytes()),

@@ -253,6 +253,9 @@ pub struct corsgate_decision {
 pub struct corsgate_finding {
     /// The stable kebab-case code, e.g. `invalid-origin` (SPEC §4, §7).
     pub code: corsgate_str,
+    /// The policy key it is about, e.g. `max_age` or `private_network.id`
+    /// (empty for the document as a whole).
+    pub key: corsgate_str,
     /// The offending value as written in the policy (may be empty).
     pub value: corsgate_str,
     /// What is wrong, naming the policy key.

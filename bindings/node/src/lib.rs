@@ -30,8 +30,8 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use corsgate::{
-    Answer, Decision, Header, HeaderName, Kind, Policy, PolicyBuilder, PolicyConfig,
-    PrivateNetworkConfig, Problem, Reason, Request, RequestHeader, Source,
+    Answer, Decision, Header, HeaderName, Kind, Naming, Policy, PolicyBuilder, Problem, Reason,
+    Request, RequestHeader, Source,
 };
 use napi::bindgen_prelude::External;
 use napi::{sys, Env, JsFunction, JsObject, JsUnknown, NapiRaw, Result, ValueType};
@@ -103,6 +103,8 @@ pub struct Engine {
     policy: Option<Policy>,
     problems: Vec<Problem>,
     js_predicate: bool,
+    /// How the caller spelled the policy's keys.
+    naming: Naming,
     scratch: RefCell<Scratch>,
 }
 
@@ -130,20 +132,26 @@ pub fn compile(source: u32, input: JsUnknown, predicate: u32) -> Result<External
         PREDICATE_ALWAYS => builder.origin_predicate(|_| true),
         _ => return Err(napi::Error::from_reason("unknown predicate kind")),
     };
-    let (policy, mut problems) = match builder.build() {
-        Ok(p) => (Some(p), Vec::new()),
-        Err(e) => (None, e.problems().to_vec()),
+    // Options are written in camelCase: core names the keys that way.
+    let naming = match source {
+        SOURCE_OPTIONS => Naming::Camel,
+        _ => Naming::Snake,
     };
-    if source == SOURCE_OPTIONS {
-        for p in &mut problems {
-            p.message = camel_keys_in(&p.message);
-            p.fix = camel_keys_in(&p.fix);
-        }
-    }
+    let (policy, problems) = match builder.build() {
+        Ok(p) => (Some(p), Vec::new()),
+        Err(e) => (
+            None,
+            e.problems()
+                .iter()
+                .map(|p| p.clone().named(naming))
+                .collect(),
+        ),
+    };
     Ok(External::new(Engine {
         policy,
         problems,
         js_predicate: predicate == PREDICATE_JS,
+        naming,
         scratch: RefCell::new(Scratch::default()),
     }))
 }
@@ -159,7 +167,7 @@ pub fn problems(env: Env, engine: External<Engine>) -> Result<Option<JsObject>> 
         engine
             .problems
             .iter()
-            .map(|p| (p.code.as_str(), &*p.value, &*p.message, &*p.fix)),
+            .map(|p| (p.code.as_str(), &*p.key, &*p.value, &*p.message, &*p.fix)),
     )
     .map(Some)
 }
@@ -351,12 +359,17 @@ pub fn explain(
 /// Legal but risky choices (SPEC §7): `[{code, value, message, fix}]`.
 #[napi]
 pub fn lint(env: Env, engine: External<Engine>) -> Result<JsObject> {
-    let warnings = engine.policy()?.lint();
+    let warnings: Vec<_> = engine
+        .policy()?
+        .lint()
+        .into_iter()
+        .map(|w| w.named(engine.naming))
+        .collect();
     findings(
         &env,
         warnings
             .iter()
-            .map(|w| (w.code.as_str(), &*w.value, &*w.message, &*w.fix)),
+            .map(|w| (w.code.as_str(), &*w.key, &*w.value, &*w.message, &*w.fix)),
     )
 }
 
@@ -653,12 +666,13 @@ fn full_object(
 
 fn findings<'a>(
     env: &Env,
-    items: impl ExactSizeIterator<Item = (&'a str, &'a str, &'a str, &'a str)>,
+    items: impl ExactSizeIterator<Item = (&'a str, &'a str, &'a str, &'a str, &'a str)>,
 ) -> Result<JsObject> {
     let mut out = env.create_array_with_length(items.len())?;
-    for (i, (code, value, message, fix)) in items.enumerate() {
+    for (i, (code, key, value, message, fix)) in items.enumerate() {
         let mut o = env.create_object()?;
         o.set_named_property("code", env.create_string(code)?)?;
+        o.set_named_property("key", env.create_string(key)?)?;
         o.set_named_property("value", env.create_string(value)?)?;
         o.set_named_property("message", env.create_string(message)?)?;
         o.set_named_property("fix", env.create_string(fix)?)?;
@@ -680,91 +694,13 @@ fn string_arg(value: JsUnknown) -> Result<String> {
     }
 }
 
-/// camelCase for a SPEC snake_case key: `request_headers` -> `requestHeaders`.
-fn camel(snake: &str) -> String {
-    let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Every SPEC §2 key as a value tree (nested tables included), from core.
-fn spec_keys() -> &'static Value {
-    static KEYS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    KEYS.get_or_init(|| {
-        PolicyConfig {
-            max_age: Some(0),
-            private_network: PrivateNetworkConfig {
-                allow: false,
-                id: Some(String::new()),
-                name: Some(String::new()),
-            },
-            ..PolicyConfig::default()
-        }
-        .to_value()
-    })
-}
-
 /// The SPEC key at `path` (e.g. `["private_network"]`) spelled `key` in JS:
-/// camelCase is mapped to snake_case; anything else is kept as written, so
+/// core maps camelCase to snake_case; anything else is kept as written, so
 /// core reports an unknown key under the name the caller used.
 fn spec_key(path: &[String], key: &str) -> String {
-    let mut table = spec_keys();
-    for p in path {
-        match table.get(p) {
-            Some(t) => table = t,
-            None => return key.to_owned(),
-        }
-    }
-    table
-        .as_object()
-        .and_then(|t| t.keys().find(|k| camel(k) == key))
-        .cloned()
-        .unwrap_or_else(|| key.to_owned())
-}
-
-/// Whether `word` is a SPEC key at any depth.
-fn is_spec_key(word: &str) -> bool {
-    fn walk(v: &Value, word: &str) -> bool {
-        v.as_object()
-            .is_some_and(|t| t.iter().any(|(k, v)| k == word || walk(v, word)))
-    }
-    walk(spec_keys(), word)
-}
-
-/// Rewrites the SPEC keys named in core's messages (`max_age`,
-/// `private_network.id`, "known keys are ... request_headers") in the
-/// camelCase the JS caller writes.
-fn camel_keys_in(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        if word.contains('_') && is_spec_key(word) {
-            out.push_str(&camel(word));
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
+    Naming::Camel
+        .spec_key(&path.join("."), key)
+        .map_or_else(|| key.to_owned(), str::to_owned)
 }
 
 /// Converts JS options into the JSON value tree core validates. `undefined`

@@ -165,6 +165,14 @@ test('lint reports risky but legal choices', () => {
     .map((w) => w.code)
     .sort();
   assert.deepEqual(codes, ['insecure-origin', 'lowercase-method', 'max-age-above-chrome-cap']);
+  const age = new Policy({ origins: [APP], maxAge: 86400 }).lint()[0];
+  assert.equal(age.key, 'maxAge');
+  assert.match(age.message, /^`maxAge` is 86400/);
+  assert.equal(Policy.fromJson(`{"origins": ["${APP}"], "max_age": 86400}`).lint()[0].key, 'max_age');
+  assert.throws(
+    () => new Policy({ origins: [APP], privateNetwork: { id: 'nope' } }),
+    (err) => err.errors.some((e) => e.key === 'privateNetwork.id' && e.message.startsWith('`privateNetwork.id`')),
+  );
   assert.deepEqual(new Policy({ origins: [APP] }).lint(), []);
 });
 

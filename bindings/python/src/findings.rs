@@ -12,23 +12,26 @@ pyo3::create_exception!(
     "A policy that cannot be built. `errors` holds every problem found, each a `Problem`."
 );
 
-/// One reason a policy cannot be built: a stable `code`, the offending
-/// `value`, a `message` and a one-line `fix`.
+/// One reason a policy cannot be built: a stable `code`, the policy `key`
+/// it is about (`max_age`, `private_network.id`, `origins[2]`), the
+/// offending `value`, a `message` and a one-line `fix`.
 #[pyclass(frozen, eq, hash, module = "corsgate", get_all)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     code: &'static str,
+    key: String,
     value: String,
     message: String,
     fix: String,
 }
 
 /// A legal but risky choice in a policy (`Policy.lint()`): a stable `code`,
-/// the `value`, a `message` and a `fix`.
+/// the policy `key`, the `value`, a `message` and a `fix`.
 #[pyclass(frozen, eq, hash, module = "corsgate", get_all)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct LintWarning {
     code: &'static str,
+    key: String,
     value: String,
     message: String,
     fix: String,
@@ -77,6 +80,7 @@ impl From<&corsgate::Warning> for LintWarning {
     fn from(w: &corsgate::Warning) -> Self {
         LintWarning {
             code: w.code.as_str(),
+            key: w.key.clone(),
             value: w.value.clone(),
             message: w.message.clone(),
             fix: w.fix.clone(),
@@ -88,6 +92,7 @@ impl From<&corsgate::Problem> for Problem {
     fn from(p: &corsgate::Problem) -> Self {
         Problem {
             code: p.code.as_str(),
+            key: p.key.clone(),
             value: p.value.clone(),
             message: p.message.clone(),
             fix: p.fix.clone(),

@@ -106,8 +106,8 @@ struct Converter {
 const MAX_DEPTH: usize = 32;
 
 impl Converter {
-    /// `path` names the value the way core's messages do: `origins[0]`,
-    /// `max_age`, or a nested key alone (`allow`).
+    /// `path` names the value as core's problems' `key` does: `origins[0]`,
+    /// `max_age`, `private_network.allow`.
     fn value(&mut self, obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
         if obj.is_none() {
             return Ok(Value::Null);
@@ -146,7 +146,12 @@ impl Converter {
             let mut map = Map::new();
             for (k, v) in d.iter() {
                 let key = k.str()?.to_string_lossy().into_owned();
-                let value = self.value(&v, &key, depth + 1)?;
+                // Core's key paths: `max_age`, `private_network.allow`.
+                let inner = match depth {
+                    0 => key.clone(),
+                    _ => format!("{path}.{key}"),
+                };
+                let value = self.value(&v, &inner, depth + 1)?;
                 map.insert(key, value);
             }
             return Ok(Value::Object(map));
@@ -200,26 +205,26 @@ impl Converter {
         let mut out: Vec<corsgate::Problem> =
             err.map(|e| e.problems().to_vec()).unwrap_or_default();
         for u in &self.unconvertible {
-            let prefix = format!("`{}` must be ", u.path);
+            // Core names the key of each problem: no need to read its message.
             let hit = out.iter_mut().find(|p| {
-                p.code == corsgate::ErrorCode::InvalidType
-                    && p.value == "null"
-                    && p.message.starts_with(&prefix)
-                    && p.message.ends_with(", not null")
+                p.code == corsgate::ErrorCode::InvalidType && p.value == "null" && p.key == u.path
             });
             match hit {
                 Some(p) => {
+                    // Core wrote "..., not null" about the placeholder: say what it was.
                     p.value = u.repr.clone();
-                    let head = &p.message[..p.message.len() - "null".len()];
-                    p.message = format!("{head}a Python {}", u.type_name);
+                    if let Some(head) = p.message.strip_suffix("null") {
+                        p.message = format!("{head}a Python {}", u.type_name);
+                    }
                 }
                 // Core did not read it (e.g. under an unknown key): say so anyway.
-                None if err.is_none() => out.push(corsgate::Problem {
-                    code: corsgate::ErrorCode::InvalidType,
-                    value: u.repr.clone(),
-                    message: format!("`{}` cannot be a Python {}", u.path, u.type_name),
-                    fix: "use strings, booleans, whole numbers, lists and dicts".to_owned(),
-                }),
+                None if err.is_none() => out.push(corsgate::Problem::new(
+                    corsgate::ErrorCode::InvalidType,
+                    u.path.clone(),
+                    u.repr.clone(),
+                    format!("`{}` cannot be a Python {}", u.path, u.type_name),
+                    "use strings, booleans, whole numbers, lists and dicts",
+                )),
                 None => {}
             }
         }
@@ -329,7 +334,8 @@ impl Policy {
         let mut map = Map::new();
         for (key, value) in given {
             if let Some(v) = value {
-                map.insert(key.to_owned(), converter.value(&v, key, 0)?);
+                // One level into the policy, as under `from_dict`.
+                map.insert(key.to_owned(), converter.value(&v, key, 1)?);
             }
         }
         build(py, &Value::Object(map), &converter, origin_predicate)

@@ -141,6 +141,23 @@ def test_python_types_without_a_json_form_are_named() -> None:
     assert problem.value == "datetime.timedelta(seconds=600)"
 
 
+def test_problems_name_their_key() -> None:
+    from datetime import timedelta
+
+    with pytest.raises(PolicyError) as info:
+        Policy(
+            origins=[APP, b"https://raw.example"],  # type: ignore[list-item]
+            max_age=99999,
+            private_network={"allow": timedelta(1), "id": "nope"},
+        )
+    by_key = {p.key: p for p in info.value.errors}
+    assert set(by_key) == {"origins[1]", "max_age", "private_network.allow", "private_network.id"}
+    assert by_key["private_network.allow"].message.endswith("not a Python datetime.timedelta")
+    assert by_key["origins[1]"].message.endswith("not a Python bytes")
+    (warning,) = Policy(origins=[APP], max_age=86400).lint()
+    assert warning.key == "max_age"
+
+
 def test_wrongly_typed_values_get_the_validators_messages() -> None:
     with pytest.raises(PolicyError) as info:
         Policy(origins=APP, credentials="yes", preflight_status=204.5)  # type: ignore[arg-type]
