@@ -126,14 +126,6 @@ impl Source {
             Source::Rebuilt => "rebuilt",
         }
     }
-
-    /// Whether the value borrows the request's bytes.
-    pub const fn is_request(self) -> bool {
-        matches!(
-            self,
-            Source::Origin | Source::RequestMethod | Source::RequestHeaders
-        )
-    }
 }
 
 /// One response header to set.

@@ -386,8 +386,12 @@ impl Decision {
         };
         let mut seen = VaryMerge::new(self.vary);
         seen.read(current.as_bytes());
-        let missing = seen.missing()?;
-        Some(String::from_utf8_lossy(&VaryMerge::append(current.as_bytes(), &missing)).into_owned())
+        let merged: Vec<u8> = seen
+            .merged(current.as_bytes())?
+            .flatten()
+            .copied()
+            .collect();
+        Some(String::from_utf8_lossy(&merged).into_owned())
     }
 
     /// Why the request was refused, with the browsers' console messages and
