@@ -1,13 +1,13 @@
 //! `corsgate probe`: send what a browser would send to a live URL (the
 //! preflight when one is needed, then the request, following redirects as
-//! Fetch does) and judge the answers with core's browser checks.
+//! Fetch does) and judge the answers with the browser model (corsgate-browser).
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use corsgate::browser::{
+use corsgate_browser::{
     check_actual, check_preflight, follow_redirect, is_redirect_status, BrowserError, Fetch,
     Location, Response, Step,
 };

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::console::{self, Exchange, Failure, Step, CHROME_FETCH_PREFIX};
 use crate::decision::{Check, Decision, Kind, Reason, Refusal};
 use crate::limits::{
     MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_EMPTY, MAX_REQUEST_HEADERS_LEN, MAX_REQUEST_HEADERS_LINES,
@@ -47,8 +48,6 @@ impl Explanation {
     }
 }
 
-const CHROME_FETCH_PREFIX: &str = "Access to fetch at ";
-
 /// Quotes request bytes for a log line: printable ASCII as is, the rest as `\xNN`.
 pub fn escape(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
@@ -76,20 +75,16 @@ impl Refusal<'_> {
     /// This refusal in words: what failed, the browsers' console messages
     /// and the fix. `url` is the resource URL, quoted in the console messages.
     pub fn explain(&self, url: &str) -> Explanation {
-        let origin = self.origin().map_or_else(|| "null".to_owned(), escape);
-        let url = escape(url.as_bytes());
-        let (chrome_tail, firefox) = if self.kind() == Kind::Preflight {
-            (
-                "Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource.",
-                format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS preflight response did not succeed). Status code: 403."),
-            )
+        // A refused preflight is answered 403 without CORS headers; a
+        // refused request keeps its status but loses its CORS headers.
+        let (step, status) = if self.kind() == Kind::Preflight {
+            (Step::Preflight, 403)
         } else {
-            (
-                "No 'Access-Control-Allow-Origin' header is present on the requested resource.",
-                format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing)."),
-            )
+            (Step::Actual, 200)
         };
-        let chrome = format!("{CHROME_FETCH_PREFIX}'{url}' from origin '{origin}' has been blocked by CORS policy: {chrome_tail}");
+        let exchange = Exchange::new(url, self.origin().unwrap_or(b"null"), step, status);
+        let chrome = console::chrome(&exchange, &Failure::MissingAllowOrigin);
+        let firefox = console::firefox(&exchange, &Failure::MissingAllowOrigin);
         let (summary, fix) = words(self.check(), self.value());
         Explanation {
             reason: self.reason(),

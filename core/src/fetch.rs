@@ -136,7 +136,7 @@ pub fn is_safelisted_method(method: &[u8]) -> bool {
 
 /// Trims leading and trailing spaces and tabs (HTTP optional whitespace).
 #[inline]
-pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
+pub fn trim_ows(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }

@@ -65,8 +65,8 @@
 #![warn(missing_docs)]
 
 mod ascii;
-pub mod browser;
 mod config;
+pub mod console;
 mod decide;
 mod decision;
 mod error;

@@ -3,12 +3,13 @@
 //! what following a redirect does to a request ("HTTP-redirect fetch"), with
 //! the console messages Chrome and Firefox print for each failure.
 //!
-//! This is off the hot path (it allocates freely): it serves `corsgate probe`,
-//! the browser harness, and tests that run the engine's answers through what a
-//! browser would do with them.
+//! This is not the engine (it allocates freely): it serves `corsgate probe`
+//! and the tests that run the engine's answers through what a browser would
+//! do with them. The console messages come from core's catalogue
+//! ([`corsgate::console`]), which `explain` uses too.
 //!
 //! ```
-//! use corsgate::browser::{check_preflight, Fetch, Response};
+//! use corsgate_browser::{check_preflight, Fetch, Response};
 //!
 //! let fetch = Fetch::new("https://api.example.com/x", "https://app.example.com", "PATCH");
 //! assert!(fetch.needs_preflight());
@@ -21,8 +22,10 @@
 //! ));
 //! ```
 
-use crate::explain::escape;
-use crate::fetch::{is_token, trim_ows};
+use corsgate::console::{self, Exchange};
+pub use corsgate::console::{Failure, Step};
+use corsgate::escape;
+use corsgate::fetch::{is_token, trim_ows};
 
 /// A request as a page's script makes it: what the browser will send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,53 +181,6 @@ impl Response {
     }
 }
 
-/// Which request of the exchange failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// The `OPTIONS` preflight.
-    Preflight,
-    /// The request the script made.
-    Actual,
-}
-
-/// What the browser found wrong, in Chrome's order of checks.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// No `Access-Control-Allow-Origin`.
-    MissingAllowOrigin,
-    /// More than one origin in `Access-Control-Allow-Origin` (the joined value).
-    MultipleAllowOriginValues(String),
-    /// `Access-Control-Allow-Origin` is neither `*`, `null` nor an origin.
-    InvalidAllowOriginValue(String),
-    /// `*` answered to a request with credentials.
-    WildcardOriginWithCredentials,
-    /// `Access-Control-Allow-Origin` names another origin.
-    AllowOriginMismatch(String),
-    /// Credentials sent, `Access-Control-Allow-Credentials` not `true` (its value).
-    AllowCredentialsNotTrue(String),
-    /// The preflight status was not 200..=299.
-    PreflightStatus,
-    /// `Access-Control-Allow-Methods` has an item that is not a token.
-    InvalidAllowMethods(String),
-    /// `Access-Control-Allow-Headers` has an item that is not a token.
-    InvalidAllowHeaders(String),
-    /// The method is not allowed by the preflight response.
-    MethodNotAllowed(String),
-    /// A request header (lowercase) is not allowed by the preflight response.
-    HeaderNotAllowed(String),
-    /// The preflight was answered with a redirect (never followed).
-    PreflightRedirect,
-    /// A redirect's `Location` is not a URL, even relative to the current
-    /// one (its value).
-    RedirectLocationInvalid(String),
-    /// A redirect to a URL that is not http(s) (the URL).
-    RedirectNotHttp(String),
-    /// A redirect to a URL with a username or password (the URL).
-    RedirectWithCredentials(String),
-    /// One redirect more than [`MAX_REDIRECTS`].
-    TooManyRedirects,
-}
-
 /// A failed CORS exchange: which step, its status, and what failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrowserError {
@@ -240,134 +196,23 @@ impl BrowserError {
     /// The message Chrome prints in the console for `fetch` (current Chrome:
     /// the "set the request's mode to 'no-cors'" hints of older versions
     /// are gone from the console, checked by tests/browser).
-    ///
-    /// After a redirect Chrome names the URL that failed and the first one,
-    /// and the page's origin even when the request carried `Origin: null`.
-    /// Redirects the network layer refuses are not CORS errors: Chrome logs
-    /// only the network error.
     pub fn chrome(&self, fetch: &Fetch) -> String {
-        let net_error = |code: &str| format!("Failed to load resource: net::{code}");
-        let preflight = self.step == Step::Preflight;
-        let detail = match &self.failure {
-            Failure::MissingAllowOrigin => {
-                "No 'Access-Control-Allow-Origin' header is present on the requested resource."
-                    .to_owned()
-            }
-            Failure::MultipleAllowOriginValues(v) => format!(
-                "The 'Access-Control-Allow-Origin' header contains multiple values '{}', but only one is allowed.",
-                escape(v.as_bytes())
-            ),
-            Failure::InvalidAllowOriginValue(v) => format!(
-                "The 'Access-Control-Allow-Origin' header contains the invalid value '{}'.",
-                escape(v.as_bytes())
-            ),
-            Failure::WildcardOriginWithCredentials => "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.".to_owned(),
-            Failure::AllowOriginMismatch(v) => format!(
-                "The 'Access-Control-Allow-Origin' header has a value '{}' that is not equal to the supplied origin.",
-                escape(v.as_bytes())
-            ),
-            Failure::AllowCredentialsNotTrue(v) => format!(
-                "The value of the 'Access-Control-Allow-Credentials' header in the response is '{}' which must be 'true' when the request's credentials mode is 'include'.",
-                escape(v.as_bytes())
-            ),
-            Failure::PreflightStatus => "It does not have HTTP ok status.".to_owned(),
-            Failure::InvalidAllowMethods(_) => "Cannot parse Access-Control-Allow-Methods response header field in preflight response.".to_owned(),
-            Failure::InvalidAllowHeaders(_) => "Cannot parse Access-Control-Allow-Headers response header field in preflight response.".to_owned(),
-            Failure::MethodNotAllowed(m) => format!(
-                "Method {} is not allowed by Access-Control-Allow-Methods in preflight response.",
-                escape(m.as_bytes())
-            ),
-            Failure::HeaderNotAllowed(h) => format!(
-                "Request header field {} is not allowed by Access-Control-Allow-Headers in preflight response.",
-                escape(h.as_bytes())
-            ),
-            Failure::PreflightRedirect => "Redirect is not allowed for a preflight request.".to_owned(),
-            // Current Chrome leaves the location out of the quotes.
-            Failure::RedirectWithCredentials(_) => "Redirect location '' contains a username and password, which is disallowed for cross-origin requests.".to_owned(),
-            Failure::RedirectLocationInvalid(_) => return net_error("ERR_INVALID_REDIRECT"),
-            Failure::RedirectNotHttp(_) => return net_error("ERR_UNSAFE_REDIRECT"),
-            Failure::TooManyRedirects => return net_error("ERR_TOO_MANY_REDIRECTS"),
-        };
-        let access_check = preflight
-            && !matches!(
-                self.failure,
-                Failure::MethodNotAllowed(_)
-                    | Failure::HeaderNotAllowed(_)
-                    | Failure::InvalidAllowMethods(_)
-                    | Failure::InvalidAllowHeaders(_)
-            );
-        let prefix = if access_check {
-            "Response to preflight request doesn't pass access control check: "
-        } else {
-            ""
-        };
-        format!("{}{prefix}{detail}", chrome_blocked(fetch))
+        console::chrome(&self.exchange(fetch), &self.failure)
     }
 
-    /// The message Firefox prints in the console for `fetch`. Firefox checks
-    /// a preflight's status first, so a non-2xx preflight always reads
-    /// "did not succeed", whatever else is wrong.
-    ///
-    /// Firefox refuses a preflight's redirect before it looks at the status.
-    /// A redirect it will not follow cancels the request, which it reports
-    /// as a CORS request that did not succeed, without a status.
+    /// The message Firefox prints in the console for `fetch`.
     pub fn firefox(&self, fetch: &Fetch) -> String {
-        let url = escape(fetch.url.as_bytes());
-        let blocked =
-            format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}.");
-        let redirected = self.failure == Failure::PreflightRedirect;
-        if self.step == Step::Preflight && !(200..=299).contains(&self.status) && !redirected {
-            return format!(
-                "{blocked} (Reason: CORS preflight response did not succeed). Status code: {}.",
-                self.status
-            );
+        console::firefox(&self.exchange(fetch), &self.failure)
+    }
+
+    fn exchange<'a>(&self, fetch: &'a Fetch) -> Exchange<'a> {
+        Exchange {
+            url: &fetch.url,
+            first_url: fetch.first_url.as_deref(),
+            origin: fetch.origin.as_bytes(),
+            step: self.step,
+            status: self.status,
         }
-        let reason = match &self.failure {
-            Failure::MissingAllowOrigin => {
-                "CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing".to_owned()
-            }
-            Failure::MultipleAllowOriginValues(_) => {
-                "Multiple CORS header \u{2018}Access-Control-Allow-Origin\u{2019} not allowed"
-                    .to_owned()
-            }
-            Failure::InvalidAllowOriginValue(v) | Failure::AllowOriginMismatch(v) => format!(
-                "CORS header \u{2018}Access-Control-Allow-Origin\u{2019} does not match \u{2018}{}\u{2019}",
-                escape(v.as_bytes())
-            ),
-            Failure::WildcardOriginWithCredentials => {
-                return format!("Cross-Origin Request Blocked: The Same Origin Policy does not allow reading the remote resource at \u{2018}{url}\u{2019}. (Reason: Credential is not supported if the CORS header \u{2018}Access-Control-Allow-Origin\u{2019} is \u{2018}*\u{2019}).");
-            }
-            Failure::AllowCredentialsNotTrue(_) => {
-                "expected \u{2018}true\u{2019} in CORS header \u{2018}Access-Control-Allow-Credentials\u{2019}".to_owned()
-            }
-            Failure::PreflightStatus => "CORS preflight response did not succeed".to_owned(),
-            Failure::InvalidAllowMethods(t) => format!(
-                "invalid token \u{2018}{}\u{2019} in CORS header \u{2018}Access-Control-Allow-Methods\u{2019}",
-                escape(t.as_bytes())
-            ),
-            Failure::InvalidAllowHeaders(t) => format!(
-                "invalid token \u{2018}{}\u{2019} in CORS header \u{2018}Access-Control-Allow-Headers\u{2019}",
-                escape(t.as_bytes())
-            ),
-            Failure::MethodNotAllowed(_) => {
-                "Did not find method in CORS header \u{2018}Access-Control-Allow-Methods\u{2019}"
-                    .to_owned()
-            }
-            Failure::HeaderNotAllowed(h) => format!(
-                "header \u{2018}{}\u{2019} is not allowed according to header \u{2018}Access-Control-Allow-Headers\u{2019} from CORS preflight response",
-                escape(h.as_bytes())
-            ),
-            Failure::PreflightRedirect => "CORS request external redirect not allowed".to_owned(),
-            Failure::RedirectLocationInvalid(_)
-            | Failure::RedirectNotHttp(_)
-            | Failure::RedirectWithCredentials(_)
-            | Failure::TooManyRedirects => {
-                return format!(
-                    "{blocked} (Reason: CORS request did not succeed). Status code: (null)."
-                );
-            }
-        };
-        format!("{blocked} (Reason: {reason}).")
     }
 
     /// The likely server-side fix, in one sentence.
@@ -393,20 +238,6 @@ impl BrowserError {
     }
 }
 
-/// The head of Chrome's CORS messages: the URL that failed, the first URL
-/// after a redirect, and the page's origin (never the tainted `null`).
-fn chrome_blocked(fetch: &Fetch) -> String {
-    let url = escape(fetch.url.as_bytes());
-    let origin = escape(fetch.origin.as_bytes());
-    let from = match &fetch.first_url {
-        Some(first) => format!(" (redirected from '{}')", escape(first.as_bytes())),
-        None => String::new(),
-    };
-    format!(
-        "Access to fetch at '{url}'{from} from origin '{origin}' has been blocked by CORS policy: "
-    )
-}
-
 /// What a passed preflight grants, for the cache.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreflightGrant {
@@ -421,14 +252,14 @@ pub struct PreflightGrant {
 
 /// Whether `method` is GET, HEAD or POST, byte for byte.
 pub fn is_safelisted_method(method: &str) -> bool {
-    crate::fetch::is_safelisted_method(method.as_bytes())
+    corsgate::fetch::is_safelisted_method(method.as_bytes())
 }
 
 /// Fetch's "normalize a method": DELETE, GET, HEAD, OPTIONS, POST and PUT
 /// are upper-cased whatever case the script wrote; other methods stay as written.
 pub fn normalize_method(method: &str) -> String {
     let upper = method.to_ascii_uppercase();
-    if crate::fetch::NORMALIZED_METHODS.contains(&upper.as_str()) {
+    if corsgate::fetch::NORMALIZED_METHODS.contains(&upper.as_str()) {
         upper
     } else {
         method.to_owned()
@@ -535,7 +366,7 @@ pub fn cors_check(origin: &str, credentials: bool, response: &Response) -> Resul
         };
     }
     if allow != origin.as_bytes() {
-        return if allow == b"null" || crate::is_valid_origin(&allow) {
+        return if allow == b"null" || corsgate::is_valid_origin(&allow) {
             Err(Failure::AllowOriginMismatch(shown))
         } else {
             Err(Failure::InvalidAllowOriginValue(shown))

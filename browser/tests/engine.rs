@@ -1,12 +1,10 @@
-//! The engine's answers run through the browser's checks (core's `browser`
-//! module): whenever the engine allows a request the browser makes, the
-//! browser accepts the headers; whenever it refuses, the browser fails, with
-//! the console messages `explain` predicts.
+//! The engine's answers run through the browser's checks (this crate):
+//! whenever the engine allows a request the browser makes, the browser
+//! accepts the headers; whenever it refuses, the browser fails, with the
+//! console messages `explain` predicts.
 
-use corsgate::browser::{
-    check_actual, check_preflight, follow_redirect, Fetch, Location, Response,
-};
 use corsgate::{Decision, Policy, PolicyBuilder, PolicyConfig, Request};
+use corsgate_browser::{check_actual, check_preflight, follow_redirect, Fetch, Location, Response};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 
