@@ -233,7 +233,7 @@ def c_block(out: Path, when: str) -> str | None:
                 ratios.append(b / a)
         rows.append(row)
     lines = [
-        f"Latest `benches/run` ({when}): criterion medians of `cargo bench -p corsgate-ffi` "
+        f"Latest `benches/run` ({when}): criterion medians of `cargo bench -p corsgate-benches --bench c_abi` "
         "on this machine.",
         "",
     ]

@@ -3,104 +3,19 @@
 
 mod support;
 
-use std::collections::BTreeSet;
-
-use serde_json::Value;
-use support::{corsgate, repo_path, scratch_file, stdout};
-
-const LIST_HEADERS: [&str; 3] = [
-    "access-control-allow-methods",
-    "access-control-allow-headers",
-    "access-control-expose-headers",
-];
-
-/// A `[[name, value], ...]` list normalized for SPEC §8 comparison.
-fn header_set(headers: &Value) -> Option<BTreeSet<(String, String)>> {
-    headers
-        .as_array()?
-        .iter()
-        .map(|pair| {
-            let name = pair.get(0)?.as_str()?.to_ascii_lowercase();
-            let value = pair.get(1)?.as_str()?;
-            let value = if LIST_HEADERS.contains(&name.as_str()) {
-                // Methods are case-sensitive, header names are not.
-                let fold = name != "access-control-allow-methods";
-                let items: BTreeSet<String> = value
-                    .split(',')
-                    .map(|item| item.trim_matches([' ', '\t']))
-                    .map(|item| {
-                        if fold {
-                            item.to_ascii_lowercase()
-                        } else {
-                            item.to_owned()
-                        }
-                    })
-                    .collect();
-                items.into_iter().collect::<Vec<_>>().join(",")
-            } else {
-                value.to_owned()
-            };
-            Some((name, value))
-        })
-        .collect()
-}
-
-fn vary_set(vary: &Value) -> Option<BTreeSet<String>> {
-    vary.as_array()?
-        .iter()
-        .map(|token| Some(token.as_str()?.to_ascii_lowercase()))
-        .collect()
-}
-
-/// The differences between a decision object and a case's `expect`.
-fn compare(got: &Value, expect: &Value) -> Vec<String> {
-    let mut diffs = Vec::new();
-    for key in ["kind", "allowed", "status"] {
-        let want = expect.get(key).unwrap_or(&Value::Null);
-        if got.get(key) != Some(want) {
-            diffs.push(format!("{key}: got {:?}, want {want}", got.get(key)));
-        }
-    }
-    if let Some(want) = expect.get("reason") {
-        if got.get("reason") != Some(want) {
-            diffs.push(format!("reason: got {:?}, want {want}", got.get("reason")));
-        }
-    }
-    let got_headers = got.get("headers").and_then(header_set);
-    let want_headers = header_set(&expect["headers"]).expect("expect.headers");
-    if got_headers.as_ref() != Some(&want_headers) {
-        diffs.push(format!(
-            "headers: got {got_headers:?}, want {want_headers:?}"
-        ));
-    }
-    let got_vary = got.get("vary").and_then(vary_set);
-    let want_vary = vary_set(&expect["vary"]).expect("expect.vary");
-    if got_vary.as_ref() != Some(&want_vary) {
-        diffs.push(format!("vary: got {got_vary:?}, want {want_vary:?}"));
-    }
-    diffs
-}
+use corsgate_testkit::{compare, load_vectors, Observed};
+use serde_json::{json, Value};
+use support::{corsgate, scratch_file, stdout};
 
 #[test]
 fn every_conformance_vector_passes_through_the_cli() {
-    let mut files: Vec<_> = std::fs::read_dir(repo_path("tests/conformance"))
-        .expect("tests/conformance exists")
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
     let mut failures = Vec::new();
     let (mut cases_run, mut invalid_run) = (0, 0);
-    for path in &files {
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        let vector: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
-        let policy = scratch_file(
-            &format!("conformance-{file}"),
-            &vector["policy"].to_string(),
-        );
+    for vector in load_vectors() {
+        let file = &vector.file;
+        let policy = scratch_file(&format!("conformance-{file}"), &vector.policy.to_string());
         let policy = policy.to_str().unwrap();
-        if let Some(codes) = vector.get("errors") {
+        if let Some(codes) = &vector.errors {
             invalid_run += 1;
             let output = corsgate(&["lint", "--json", policy], "");
             if output.status.code() != Some(1) {
@@ -117,17 +32,22 @@ fn every_conformance_vector_passes_through_the_cli() {
                 .iter()
                 .map(|e| e["code"].as_str().expect("code"))
                 .collect();
-            for code in codes.as_array().unwrap() {
-                if !got.contains(&code.as_str().unwrap()) {
+            for code in codes {
+                if !got.contains(&code.as_str()) {
                     failures.push(format!("{file}: missing error {code}; got {got:?}"));
                 }
             }
             continue;
         }
-        let cases = vector["cases"].as_array().expect("cases");
+        let cases = &vector.cases;
         let input: String = cases
             .iter()
-            .map(|case| format!("{}\n", case["request"]))
+            .map(|case| {
+                format!(
+                    "{}\n",
+                    json!({"method": case.method, "headers": case.headers})
+                )
+            })
             .collect();
         let output = corsgate(&["decide", "--policy", policy], &input);
         if !output.status.success() {
@@ -141,11 +61,13 @@ fn every_conformance_vector_passes_through_the_cli() {
             cases_run += 1;
             let got: Value = serde_json::from_str(line)
                 .unwrap_or_else(|e| panic!("{file}: output {line:?}: {e}"));
-            let diffs = compare(&got, &case["expect"]);
+            let got = Observed::from_json(&got)
+                .unwrap_or_else(|e| panic!("{file}: output {line:?}: {e}"));
+            let diffs = compare(&got, &case.expect);
             if !diffs.is_empty() {
                 failures.push(format!(
                     "{file} / {}:\n    {}",
-                    case["name"],
+                    case.name,
                     diffs.join("\n    ")
                 ));
             }

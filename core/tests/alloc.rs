@@ -3,7 +3,7 @@
 //! A counting global allocator wraps the system one; this binary has a single
 //! test so no other thread allocates while a decision is measured.
 
-mod support;
+use corsgate_testkit as support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

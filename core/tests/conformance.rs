@@ -1,8 +1,6 @@
 //! Runs every SPEC §8 vector in `tests/conformance/` through the Rust API.
 
-mod support;
-
-use support::{build, compare, load_vectors, request};
+use corsgate_testkit::{build, compare, load_vectors, request, Observed};
 
 #[test]
 fn every_conformance_vector_passes() {
@@ -39,7 +37,7 @@ fn every_conformance_vector_passes() {
                     cases += 1;
                     let req = request(case);
                     let decision = policy.decide(&req);
-                    let diffs = compare(&decision, &case.expect);
+                    let diffs = compare(&Observed::from_decision(&decision), &case.expect);
                     if !diffs.is_empty() {
                         failures.push(format!(
                             "{} / {}:\n    {}",

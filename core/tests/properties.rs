@@ -1,7 +1,7 @@
 //! Property tests: the SPEC §6 invariants over arbitrary request bytes and
 //! random valid policies, and agreement with the naive oracle (SPEC §5).
 
-mod oracle;
+use corsgate_testkit::oracle;
 
 use corsgate::{PolicyBuilder, PolicyConfig, Request};
 use proptest::prelude::*;

@@ -4,10 +4,9 @@
 
 use std::sync::OnceLock;
 
-use corsgate::{Policy, PolicyBuilder};
+use corsgate::Policy;
 
-#[path = "../../core/tests/oracle/mod.rs"]
-pub mod oracle;
+pub use corsgate_testkit::oracle;
 
 /// Header lines as (name, value) bytes.
 pub type Lines = Vec<(Vec<u8>, Vec<u8>)>;
@@ -15,23 +14,7 @@ pub type Lines = Vec<(Vec<u8>, Vec<u8>)>;
 /// Every valid policy in `tests/conformance/`, in file order.
 pub fn conformance_policies() -> &'static [Policy] {
     static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
-    POLICIES.get_or_init(|| {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/conformance");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .expect("tests/conformance")
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .filter_map(|path| {
-                let v: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-                PolicyBuilder::from_value(&v["policy"]).build().ok()
-            })
-            .collect()
-    })
+    POLICIES.get_or_init(corsgate_testkit::vectors::valid_policies)
 }
 
 const NAMES: [&str; 5] = [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C ABI (bindings/c): header drift, then the C tests plain, under
 # ASan+UBSan, and under valgrind, then a short libFuzzer run of
-# tests/c/fuzz_decide.c (SPEC §6 invariants; FUZZ_C_SECONDS, default 20).
+# bindings/c/tests/fuzz_decide.c (SPEC §6 invariants; FUZZ_C_SECONDS, default 20).
 # Run from the repo root (tests/run does).
 set -euo pipefail
 
@@ -33,8 +33,8 @@ libs=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
 sanitize=(-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
 for t in conformance hostile; do
-  gcc "${cflags[@]}" -O2 "tests/c/$t.c" "$lib" -lcjson "${libs[@]}" -o "$out/$t"
-  gcc "${cflags[@]}" "${sanitize[@]}" "tests/c/$t.c" "$lib" -lcjson "${libs[@]}" -o "$out/$t-asan"
+  gcc "${cflags[@]}" -O2 "bindings/c/tests/$t.c" "$lib" -lcjson "${libs[@]}" -o "$out/$t"
+  gcc "${cflags[@]}" "${sanitize[@]}" "bindings/c/tests/$t.c" "$lib" -lcjson "${libs[@]}" -o "$out/$t-asan"
 done
 
 # run LABEL SUFFIX [WRAPPER...]
@@ -50,7 +50,7 @@ export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 run "asan+ubsan" "-asan"
 run "valgrind" "" valgrind -q --error-exitcode=1 --leak-check=full
 
-echo "--- libFuzzer: tests/c/fuzz_decide.c (${FUZZ_C_SECONDS:-20} s)"
+echo "--- libFuzzer: bindings/c/tests/fuzz_decide.c (${FUZZ_C_SECONDS:-20} s)"
 # The Rust library is built with sancov only (no ASan: an instrumented std is
 # not needed and would not link), so libFuzzer is guided by coverage inside the
 # engine; the harness is built with ASan+UBSan. `--target` keeps the flags off
@@ -62,7 +62,7 @@ RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-trace-compares" \
   CARGO_TARGET_DIR="$fuzz_dir" cargo build --quiet --locked --release -p corsgate-ffi --target "$host"
 clang -std=c11 -Wall -Wextra -Werror -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
-  -fno-sanitize-recover=all tests/c/fuzz_decide.c "$fuzz_dir/$host/release/libcorsgate_ffi.a" \
+  -fno-sanitize-recover=all bindings/c/tests/fuzz_decide.c "$fuzz_dir/$host/release/libcorsgate_ffi.a" \
   -lpthread -lm -ldl -o "$out/fuzz_decide"
 mkdir -p "$out/corpus" "$out/seeds" "$fuzz_dir/artifacts"
 printf 'GET\nOrigin:https://app.example' >"$out/seeds/actual"

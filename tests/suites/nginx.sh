@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The nginx module (bindings/nginx): builds it against the installed nginx
 # (bindings/nginx/build installs nginx and nginx-dev when missing), then
-# tests/nginx/run.py starts a real nginx on 127.0.0.1 with the module loaded
+# bindings/nginx/tests/run.py starts a real nginx on 127.0.0.1 with the module loaded
 # and runs every SPEC §8 vector over HTTP plus the nginx-specific cases.
 # Run by tests/run from the repository root, as root on a fresh Debian.
 set -euo pipefail
@@ -27,4 +27,4 @@ cargo build --quiet --locked -p corsgate-cli
 oracle="${CARGO_TARGET_DIR:-target}/debug/corsgate"
 
 echo "--- nginx: conformance vectors and nginx-specific cases"
-python3 tests/nginx/run.py --module "$so" --work "$work" --vectors tests/conformance --oracle "$oracle"
+python3 bindings/nginx/tests/run.py --module "$so" --work "$work" --vectors tests/conformance --oracle "$oracle"

@@ -1,5 +1,5 @@
 //! Writes include/corsgate.h from this crate's source with the pinned
-//! cbindgen; tests/c.sh runs it and fails when the committed file differs.
+//! cbindgen; tests/suites/c.sh runs it and fails when the committed file differs.
 
 fn main() {
     let crate_dir = env!("CARGO_MANIFEST_DIR");

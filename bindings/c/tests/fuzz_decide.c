@@ -10,7 +10,7 @@
  *
  * Build (tests/suites/c.sh does this):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *     tests/c/fuzz_decide.c target/release/libcorsgate_ffi.a \
+ *     bindings/c/tests/fuzz_decide.c target/release/libcorsgate_ffi.a \
  *     -lpthread -lm -ldl -o fuzz_decide
  */
 #include <stdio.h>
