@@ -17,3 +17,40 @@ fn committed_header_is_current() {
         "include/corsgate.h is stale: run `cargo run -p corsgate-ffi --example generate_header`"
     );
 }
+
+/// The result codes are written once, as the enum cbindgen reads (it cannot
+/// see items a macro generates); `corsgate_result_name` must name exactly
+/// the codes the header declares, with the header's spelling and values.
+#[test]
+fn result_names_match_the_header_enum() {
+    use corsgate_ffi::{corsgate_result, corsgate_result_name, corsgate_str};
+    let header = include_str!("../../../include/corsgate.h");
+    let start = header
+        .find("enum corsgate_result\n")
+        .expect("enum corsgate_result");
+    let body = &header[start..];
+    let body = &body[..body.find("};").unwrap()];
+    let declared: Vec<(String, u32)> = body
+        .lines()
+        .filter_map(|l| {
+            let (name, value) = l.trim().trim_end_matches(',').split_once(" = ")?;
+            Some((name.to_owned(), value.parse().ok()?))
+        })
+        .collect();
+    assert!(declared.len() >= 9, "{declared:?}");
+    let mut named = Vec::new();
+    for value in 0..64 {
+        let mut out = std::mem::MaybeUninit::<corsgate_str>::uninit();
+        match corsgate_result_name(value, out.as_mut_ptr()) {
+            corsgate_result::Ok => {
+                // SAFETY: written by the OK call; static storage.
+                let s = unsafe { out.assume_init() };
+                let bytes = unsafe { std::slice::from_raw_parts(s.data.cast::<u8>(), s.len) };
+                named.push((String::from_utf8(bytes.to_vec()).unwrap(), value));
+            }
+            corsgate_result::InvalidArgument => {}
+            other => panic!("corsgate_result_name({value}) returned {other:?}"),
+        }
+    }
+    assert_eq!(named, declared);
+}
