@@ -12,9 +12,9 @@
 const { Policy } = require('./lib/engine.js');
 const { internal } = require('./lib/engine.js');
 
-const { C, ASKED_ANY, kEngine, decideNative, argFlags, kShape, kAsked, kPredicate, kText, valueOf, isOwnedHeader, mergeVary } =
+const { C, ASKED_ANY, shapeKey, isSlow, kEngine, decideNative, argFlags, kShape, kAsked, kPredicate, kText, valueOf, isOwnedHeader, mergeVary } =
   internal;
-const { SLOW, SHAPE_MASK, ASKED, FLAG_PREDICATE_YES } = C;
+const { ASKED, FLAG_PREDICATE_YES } = C;
 
 /** The `cors` package's default methods, so the adapter is a drop-in. */
 const CORS_DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
@@ -201,10 +201,11 @@ function middleware({ policy, predicate, preflightContinue }) {
   // The policy's shapes, looked up here without a method call.
   const shapes = new Map();
   function finish(req, res, next, id, flags, o, m, h, p) {
-    let shape = shapes.get(id & SHAPE_MASK);
-    if (shape === undefined || id & SLOW) {
+    const key = shapeKey(id);
+    let shape = shapes.get(key);
+    if (shape === undefined || isSlow(id)) {
       shape = policy[kShape](id, req.method, o, m, h, p, flags);
-      if ((id & SLOW) === 0) shapes.set(id & SHAPE_MASK, shape);
+      if (!isSlow(id)) shapes.set(key, shape);
     }
     applyShape(res, shape, o, m, h);
     if (!shape.preflight || (shape.allowed && preflightContinue)) {

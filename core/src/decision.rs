@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::limits::REFLECTED_HEADERS_CAP;
 use crate::origin::Flaw;
+use crate::request::RequestHeader;
 use crate::response::{Entry, Header, HeaderName, Source, Value};
 
 /// SPEC §1 classification of a request.
@@ -192,6 +193,18 @@ impl Check {
         }
     }
 
+    /// The request header whose value this check read: the offending bytes
+    /// of a [`Refusal`] are part of that header's value.
+    pub const fn header(self) -> RequestHeader {
+        match self.reason() {
+            Reason::InvalidOrigin | Reason::OriginNotAllowed => RequestHeader::Origin,
+            Reason::InvalidMethod | Reason::MethodNotAllowed => RequestHeader::RequestMethod,
+            Reason::InvalidRequestHeaders | Reason::HeaderNotAllowed => {
+                RequestHeader::RequestHeaders
+            }
+        }
+    }
+
     /// A stable number for the check, for hosts that carry a refusal across
     /// a language boundary; [`Check::from_code`] reads it back.
     pub fn code(self) -> u32 {
@@ -262,6 +275,21 @@ impl<'a> Refusal<'a> {
     /// fault is a count (repeated lines, too many items).
     pub fn value(&self) -> &'a [u8] {
         self.value
+    }
+
+    /// Where [`Refusal::value`] sits in `line`, the value of the request
+    /// header the check read ([`Check::header`]) as the host passed it, so
+    /// a host can carry the refusal as a range of a string it already holds
+    /// instead of copying it. `None` when the value is not part of `line`
+    /// (another line of a repeated header) or is empty.
+    pub fn span_in(&self, line: &[u8]) -> Option<std::ops::Range<usize>> {
+        let outer = line.as_ptr_range();
+        let inner = self.value.as_ptr_range();
+        if self.value.is_empty() || inner.start < outer.start || inner.end > outer.end {
+            return None;
+        }
+        let start = inner.start as usize - outer.start as usize;
+        Some(start..start + self.value.len())
     }
 }
 

@@ -144,3 +144,26 @@ fn lint_reports_each_risky_choice() {
     let codes: Vec<WarningCode> = unused.lint().iter().map(|w| w.code).collect();
     assert_eq!(codes, [WarningCode::PrivateNetworkFieldsUnused]);
 }
+
+#[test]
+fn a_refusal_points_into_the_header_it_read() {
+    use corsgate::{Check, Refusal, RequestHeader};
+    let policy = policy();
+    let line: &[u8] = b"content-type, X-Bad ";
+    let request = Request::new(b"OPTIONS")
+        .header(b"Origin", b"https://app.example.com")
+        .header(b"Access-Control-Request-Method", b"PATCH")
+        .header(b"Access-Control-Request-Headers", line);
+    let decision = policy.decide(&request);
+    let r = decision.refusal().unwrap();
+    assert_eq!(r.check(), Check::HeaderNotListed);
+    assert_eq!(r.check().header(), RequestHeader::RequestHeaders);
+    assert_eq!(r.span_in(line), Some(14..19));
+    assert_eq!(r.span_in(b"X-Bad"), None);
+    // Carried as (check, span) and rebuilt, it explains the same.
+    let span = r.span_in(line).unwrap();
+    let carried = Refusal::new(r.kind(), Check::from_code(r.check().code()).unwrap(), r.origin(), &line[span]);
+    assert_eq!(carried.explain(URL), decision.explain(URL).unwrap());
+    assert_eq!(Check::OriginNotListed.header(), RequestHeader::Origin);
+    assert_eq!(Check::MethodCaseMismatch.header(), RequestHeader::RequestMethod);
+}

@@ -30,6 +30,10 @@ const {
   ASKED_OTHER,
   ANSWERED_YES,
   SHAPE_MASK,
+  REFUSED,
+  CHECK_SHIFT,
+  SPAN_START_SHIFT,
+  HIGH_HEADER_SHIFT,
   SOURCE_CONSTANT,
   SOURCE_ORIGIN,
   SOURCE_METHOD,
@@ -43,6 +47,37 @@ const {
 } = native.constants();
 const [ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, PRIVATE_NETWORK] = REQUEST_HEADER_NAMES;
 const ASKED_ANY = ASKED | ASKED_OTHER;
+// A refusal's shape is its kind, allowed bit and reason; its other bits
+// carry the refusal itself (see src/lib.rs).
+const REFUSAL_SHAPE_MASK = (1 << SPAN_START_SHIFT) - 1;
+const KIND_MASK = 3;
+const HIGH = 4294967296;
+
+/** The shape cache key of an id. */
+function shapeKey(id) {
+  return id & REFUSED ? id & REFUSAL_SHAPE_MASK : id & SHAPE_MASK;
+}
+
+/** Whether an id's values must be fetched whole (`native.full`) rather than cached. */
+function isSlow(id) {
+  return (id & REFUSED) === 0 && (id & SLOW) !== 0;
+}
+
+/**
+ * Explains the refusal a hot-path id carries, for the request strings it
+ * was decided on: the check, and where its bytes sit in the header it read.
+ */
+function explainId(id, fields, url) {
+  const high = Math.floor(id / HIGH);
+  const line = fields[high >>> HIGH_HEADER_SHIFT];
+  const check = (id >>> CHECK_SHIFT) & 0x1ff;
+  if (high & 1) {
+    const start = (id >>> SPAN_START_SHIFT) & 0x1fff;
+    const value = line.slice(start, start + ((high >>> 1) & 0x3ffff));
+    return native.explain(id & KIND_MASK, check, fields[0], value, false, url);
+  }
+  return native.explain(id & KIND_MASK, check, fields[0], line === undefined ? '' : line, true, url);
+}
 
 /** The code native.decide accepts for a method string (index in METHODS + 1), or 0. */
 function methodCode(method) {
@@ -95,7 +130,6 @@ const kEngine = Symbol('corsgate.engine');
 const kShape = Symbol('corsgate.shape');
 const kAsked = Symbol('corsgate.asked');
 const kPredicate = Symbol('corsgate.predicate');
-const kInternal = Symbol('corsgate.internal');
 
 /** A policy that does not build: `errors` lists every problem (SPEC §4). */
 class PolicyError extends Error {
@@ -324,12 +358,11 @@ function mergeVary(res, tokens, varyHeader = native.mergeVary([], tokens)) {
 
 /** One decision (SPEC §5). `headers` may be shared: treat it as read-only. */
 class Decision {
-  #policy;
-  #method;
+  #id;
   #fields;
-  #flags;
+  #refusal;
 
-  constructor(shape, headers, policy, method, fields, flags) {
+  constructor(shape, headers, id, fields, refusal) {
     this.kind = shape.kind;
     this.allowed = shape.allowed;
     this.status = shape.status;
@@ -337,21 +370,23 @@ class Decision {
     this.vary = shape.vary;
     this.reason = shape.reason;
     this.contentLength = shape.contentLength;
-    this.#policy = policy;
-    this.#method = method;
+    this.#id = id;
     this.#fields = fields;
-    this.#flags = flags;
+    this.#refusal = refusal;
   }
 
   /**
    * Why a refused request was refused, what the browser console says and the
    * policy change that would allow it (SPEC §7); `null` when it was allowed
    * or is not a CORS request. `url` is quoted in the console messages.
+   * Renders what the decision recorded: nothing is decided again.
    */
   explain(url = '') {
     if (typeof url !== 'string') throw new TypeError('url must be a string');
-    const f = this.#fields;
-    return this.#policy[kInternal].explain(this.#method, linesOf(f[0], f[1], f[2], f[3]), this.#flags, url);
+    const r = this.#refusal;
+    if (r !== null) return native.explain(this.#id & KIND_MASK, r[0], r[2], r[1], false, url);
+    if ((this.#id & REFUSED) === 0) return null;
+    return explainId(this.#id, this.#fields, url);
   }
 }
 
@@ -443,7 +478,7 @@ class Policy {
       const ask = this.#ask;
       const codes = argFlags(method, o, m, h, p) | (ask === undefined ? 0 : FLAG_PREDICATE_CALL);
       const id = native.decide(this.#native, method, o, m, h, p, codes, ask);
-      // The predicate's answer, replayed (not asked again) by full and explain.
+      // The predicate's answer, replayed (not asked again) by `full`.
       const flags = id & ANSWERED_YES ? FLAG_PREDICATE_YES : 0;
       const shape = this[kShape](id, method, o, m, h, p, flags);
       let headers = shape.headers;
@@ -453,15 +488,14 @@ class Policy {
           headers[i] = [shape.names[i], valueOf(shape, i, o, m, h)];
         }
       }
-      return new Decision(shape, headers, this, method, fields, flags);
+      return new Decision(shape, headers, id, fields, null);
     }
     // Repeated lines: core reads them all.
     const lines = linesOf(o, m, h, p);
     const ask = this.#ask;
     const full = native.full(this.#native, method, lines, ask === undefined ? 0 : FLAG_PREDICATE_CALL, ask);
-    const flags = full.answeredYes ? FLAG_PREDICATE_YES : 0;
     const shape = makeShape(full, false);
-    return new Decision(shape, shape.headers, this, method, fields, flags);
+    return new Decision(shape, shape.headers, full.id, fields, full.refusal);
   }
 
   /** Legal but risky choices (SPEC §7): `[{ code, value, message, fix }]`. */
@@ -483,11 +517,11 @@ class Policy {
 
   /** The shape for `id`, fetched once per policy unless it holds request fragments. */
   [kShape](id, method, origin, requestMethod, requestHeaders, privateNetwork, flags) {
-    if (id & SLOW) {
+    if (isSlow(id)) {
       const lines = linesOf(origin, requestMethod, requestHeaders, privateNetwork);
       return makeShape(native.full(this.#native, method, lines, flags), false);
     }
-    const key = id & SHAPE_MASK;
+    const key = shapeKey(id);
     let shape = this.#shapes.get(key);
     if (shape === undefined) {
       const lines = linesOf(origin, requestMethod, requestHeaders, privateNetwork);
@@ -507,10 +541,6 @@ class Policy {
     return this.#predicate;
   }
 
-  get [kInternal]() {
-    const n = this.#native;
-    return { explain: (method, lines, flags, url) => native.explain(n, method, lines, flags, url) };
-  }
 }
 
 module.exports = {
@@ -531,6 +561,8 @@ module.exports = {
       SHAPE_MASK,
     },
     ASKED_ANY,
+    shapeKey,
+    isSlow,
     kEngine,
     decideNative: native.decide,
     argFlags,

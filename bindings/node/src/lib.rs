@@ -15,6 +15,10 @@
 //! JS strings. Everything rare (values that had to be trimmed or rebuilt,
 //! repeated header lines, a predicate's argument) goes through `full`.
 //!
+//! A refused decision's id also carries the refusal (the check, and where
+//! the offending bytes sit in the header it read), so [`explain`] renders
+//! core's explanation from it and decides nothing again.
+//!
 //! ## The dynamic-origin predicate
 //!
 //! Core decides *when* a predicate is asked (SPEC §3). The policy is built
@@ -30,8 +34,8 @@ use std::cell::RefCell;
 use std::ops::Range;
 
 use corsgate::{
-    Answer, Decision, Header, HeaderName, Kind, Naming, Policy, PolicyBuilder, Problem, Reason,
-    Request, RequestHeader, Source,
+    Answer, Check, Decision, Header, HeaderName, Kind, Naming, Policy, PolicyBuilder, Problem,
+    Reason, Refusal, Request, RequestHeader, Source,
 };
 use napi::bindgen_prelude::External;
 use napi::{sys, Env, JsFunction, JsObject, JsUnknown, NapiRaw, Result, ValueType};
@@ -80,8 +84,24 @@ const SLOW: i32 = 1 << 18;
 const ASKED: i32 = 1 << 19;
 /// The predicate was asked about another string (the trimmed Origin).
 const ASKED_OTHER: i32 = 1 << 20;
-/// The predicate was asked and answered yes (to replay for `explain`).
+/// The predicate was asked and answered yes (the Express adapter's replay).
 const ANSWERED_YES: i32 = 1 << 21;
+
+// A refusal sets no header, so its id carries what `explain` needs instead:
+// the REFUSED bit, the check's code, and where the offending bytes sit in
+// the value of the header the check read (`Check::header`): a start in the
+// bits a shape uses for headers (bits 6..19, meaningless in a refusal) and
+// a length in the high word. The id is then a double, exact below 2^53.
+const REFUSED: u32 = 1 << 31;
+const CHECK_SHIFT: u32 = 22; // 9 bits: Check::code()
+const SPAN_START_SHIFT: u32 = PRESENT_SHIFT; // 13 bits
+const SPAN_START_MAX: usize = (1 << 13) - 1;
+/// High word (id / 2^32), 21 bits: bit 0 says a span is given, bits 1..19
+/// its length, bits 19..21 which request header the check read (its index
+/// in `RequestHeader::ALL`).
+const SPAN_LEN_MAX: usize = (1 << 18) - 1;
+const HIGH_HEADER_SHIFT: u32 = 19;
+const HIGH: f64 = 4_294_967_296.0;
 
 /// Where a header value in a shape comes from (`sources` in a full result).
 const SOURCE_CONSTANT: u32 = 0;
@@ -232,7 +252,7 @@ pub fn decide(
     private_network: JsUnknown,
     flags: u32,
     predicate: JsUnknown,
-) -> Result<i32> {
+) -> Result<f64> {
     let policy = engine.policy()?;
     let mut guard = engine.scratch.try_borrow_mut();
     let mut fresh = Scratch::default();
@@ -299,7 +319,23 @@ pub fn decide(
             id |= ANSWERED_YES;
         }
     }
-    Ok(id)
+    let Some(refusal) = decision.refusal() else {
+        return Ok(id.into());
+    };
+    let check = refusal.check();
+    let mut low = id as u32 | REFUSED | (check.code() << CHECK_SHIFT);
+    let header = check.header().index();
+    let span = fields[header].and_then(|l| refusal.span_in(l));
+    let mut high = (header as u32) << HIGH_HEADER_SHIFT;
+    match span {
+        Some(r) if r.start <= SPAN_START_MAX && r.len() <= SPAN_LEN_MAX => {
+            low |= (r.start as u32) << SPAN_START_SHIFT;
+            high |= 1 | (r.len() as u32) << 1;
+        }
+        // Empty, or too long to carry: `explain` is given the whole value.
+        _ => {}
+    }
+    Ok(f64::from(low) + HIGH * f64::from(high))
 }
 
 /// The whole decision as an object, from header lines given as a flat
@@ -324,36 +360,42 @@ pub fn full(
     full_object(&env, &decision, &request, yes)
 }
 
-/// Explains a refusal (SPEC §7) for the same inputs as [`full`]; `null` for
-/// allowed and `not-cors` requests. The predicate is not asked: `flags`
-/// carries the answer it gave.
+/// Explains a refusal (SPEC §7) from what the decision carried out (its id
+/// or `full`'s `refusal`): the kind (index into `Kind::ALL`), the check's
+/// code, the request's `Origin` string (`undefined` when absent or sent on
+/// several lines) and the offending bytes, or with `whole` the value of the
+/// header the check read (a refusal whose span did not fit the id: the
+/// over-long value, trimmed as core reads it). Nothing is decided again.
 #[napi]
 pub fn explain(
     env: Env,
-    engine: External<Engine>,
-    method: JsUnknown,
-    lines: JsObject,
-    flags: u32,
+    kind: u32,
+    check: u32,
+    origin: JsUnknown,
+    value: JsUnknown,
+    whole: bool,
     url: String,
-) -> Result<Option<JsObject>> {
-    let policy = engine.policy()?;
-    let request = RequestLines::read(&env, &method, &lines)?;
-    let req = request.request();
-    let answer = match flags & FLAG_PREDICATE_YES {
-        0 => Answer::No,
-        _ => Answer::Yes,
+) -> Result<JsObject> {
+    let kind = Kind::ALL.get(kind as usize).copied();
+    let (Some(kind), Some(check)) = (kind, Check::from_code(check)) else {
+        return Err(napi::Error::from_reason("unknown kind or check"));
     };
-    let decision = policy.decide_with(&req, answer);
-    let Some(e) = decision.explain(&url) else {
-        return Ok(None);
+    let mut s = Scratch::default();
+    let origin = s.read(&env, &origin)?;
+    let value = s.read(&env, &value)?.unwrap_or(0..0);
+    let origin = origin.map(|r| corsgate::fetch::trim_ows(&s.bytes[r]));
+    let value = match whole {
+        true => corsgate::fetch::trim_ows(&s.bytes[value]),
+        false => &s.bytes[value],
     };
+    let e = Refusal::new(kind, check, origin, value).explain(&url);
     let mut o = env.create_object()?;
     o.set_named_property("reason", env.create_string(e.reason.as_str())?)?;
     o.set_named_property("summary", env.create_string(&e.summary)?)?;
     o.set_named_property("chrome", env.create_string(&e.chrome)?)?;
     o.set_named_property("firefox", env.create_string(&e.firefox)?)?;
     o.set_named_property("fix", env.create_string(&e.fix)?)?;
-    Ok(Some(o))
+    Ok(o)
 }
 
 /// Legal but risky choices (SPEC §7): `[{code, value, message, fix}]`.
@@ -383,7 +425,7 @@ pub fn to_json(engine: External<Engine>) -> Result<String> {
 #[napi]
 pub fn constants(env: Env) -> Result<JsObject> {
     let mut o = env.create_object()?;
-    let ints: [(&str, i64); 24] = [
+    let ints: [(&str, i64); 28] = [
         ("SOURCE_OPTIONS", SOURCE_OPTIONS.into()),
         ("SOURCE_JSON", SOURCE_JSON.into()),
         ("SOURCE_TOML", SOURCE_TOML.into()),
@@ -408,6 +450,10 @@ pub fn constants(env: Env) -> Result<JsObject> {
         ("ECHO_ORIGIN", ECHO_ORIGIN.into()),
         ("ECHO_METHOD", ECHO_METHOD.into()),
         ("ECHO_HEADERS", ECHO_HEADERS.into()),
+        ("REFUSED", REFUSED.into()),
+        ("CHECK_SHIFT", CHECK_SHIFT.into()),
+        ("HIGH_HEADER_SHIFT", HIGH_HEADER_SHIFT.into()),
+        ("SPAN_START_SHIFT", SPAN_START_SHIFT.into()),
     ];
     for (name, value) in ints {
         o.set_named_property(name, env.create_int64(value)?)?;
@@ -654,6 +700,19 @@ fn full_object(
         "answeredYes",
         env.get_boolean(yes && decision.asked().is_some())?,
     )?;
+    match decision.refusal() {
+        Some(r) => {
+            let mut a = env.create_array_with_length(3)?;
+            a.set_element(0, env.create_uint32(r.check().code())?)?;
+            a.set_element(1, env.create_string_latin1(r.value())?)?;
+            match r.origin() {
+                Some(origin) => a.set_element(2, env.create_string_latin1(origin)?)?,
+                None => a.set_element(2, env.get_undefined()?)?,
+            }
+            o.set_named_property("refusal", a)?;
+        }
+        None => o.set_named_property("refusal", env.get_null()?)?,
+    }
     let length = decision
         .status()
         .and_then(corsgate::host::preflight_content_length);

@@ -243,6 +243,11 @@ test('one crossing into Rust per request, the predicate asked from inside it', (
     const answers = requests.map((origin) => get(policy, origin).allowed);
     assert.deepEqual(answers, [true, true, false]);
     assert.deepEqual(counts, { decide: 3, full: 0, explain: 0 });
+    // Explaining renders what the decision carried: no second decision.
+    const refused = get(policy, 'https://evil.example');
+    counts.decide = 0;
+    assert.match(refused.explain().summary, /'https:\/\/evil\.example' is not allowed/);
+    assert.deepEqual(counts, { decide: 0, full: 0, explain: 1 });
   } finally {
     Object.assign(native, originals);
   }
@@ -298,4 +303,23 @@ test('index.d.ts declares exactly what index.js exports', () => {
   const expressDts = fs.readFileSync(path.join(__dirname, '..', 'express.d.ts'), 'utf8');
   assert.match(expressDts, /export \{ self as corsgate, self as default \}/);
   assert.match(expressDts, /^export = corsgate;$/m);
+});
+
+test('explain quotes the offending item from where the decision found it', () => {
+  const policy = new Policy({ origins: [APP], requestHeaders: ['x-a'] });
+  const preflight = (headers) => policy.decide({ method: 'OPTIONS', headers: {
+    origin: APP, 'access-control-request-method': 'GET', ...headers } });
+  const pad = ' '.repeat(600);
+  const d = preflight({ 'access-control-request-headers': `x-a,${pad}X-Nope , x-b` });
+  assert.equal(d.explain().summary, "the request header 'x-nope' is not in `request_headers`");
+  // Repeated lines go through the general path, which carries the value itself.
+  const r = policy.decide({ method: 'OPTIONS', headers: [['Origin', APP],
+    ['Access-Control-Request-Method', 'GET'], ['Access-Control-Request-Headers', 'x-a'],
+    ['Access-Control-Request-Headers', 'x-c']] });
+  assert.equal(r.explain().summary, "the request header 'x-c' is not in `request_headers`");
+  // Too long to carry as a span: explain is given the whole value.
+  const long = `  https://${'a'.repeat(300000)}.example`;
+  const t = policy.decide({ method: 'GET', headers: { origin: long } });
+  assert.equal(t.reason, 'invalid-origin');
+  assert.match(t.explain().summary, /is 300016 bytes long, over the limit of 512/);
 });
