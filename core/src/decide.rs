@@ -3,11 +3,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::ascii::{eq_exact, eq_lowercase};
 use crate::decision::{Check, Decision, InlineNames, Kind, Reflected};
-use crate::fetch::{
-    is_forbidden_method, is_forbidden_request_header, is_safelisted_method, is_tchar, trim_ows,
-};
+use crate::fetch::{is_tchar, trim_ows};
 use crate::limits::{
     MAX_ORIGIN_LEN, MAX_REQUEST_HEADERS_EMPTY, MAX_REQUEST_HEADERS_NAMES, MAX_REQUEST_METHOD_LEN,
 };
@@ -191,7 +188,7 @@ impl Policy {
     ) -> Verdict<'a> {
         let raw_origin = match request.origin {
             Field::One(v) => v,
-            Field::Absent if self.any_origin => return Verdict::allow(Kind::NotCors),
+            Field::Absent if self.origins.is_any() => return Verdict::allow(Kind::NotCors),
             Field::Absent => return Verdict::refuse(Kind::NotCors, None),
             // Several Origin lines: invalid, like any malformed origin.
             Field::Many => return self.refuse_or_any(request, (Check::OriginRepeated, b"")),
@@ -206,7 +203,7 @@ impl Policy {
     /// An origin check failed: refuse, unless the policy is any-origin, which
     /// ignores Origin validity.
     fn refuse_or_any<'a>(&'a self, request: &Request<'a>, failed: Failed<'a>) -> Verdict<'a> {
-        match (self.any_origin, request.is_preflight()) {
+        match (self.origins.is_any(), request.is_preflight()) {
             (true, true) => self.preflight(request),
             (true, false) => Verdict::allow(Kind::Actual),
             (false, true) => Verdict::refuse(Kind::Preflight, Some(failed)),
@@ -222,7 +219,7 @@ impl Policy {
         answer: &mut Answer<'_>,
         seen: &mut Seen<'a>,
     ) -> Result<(), Failed<'a>> {
-        if self.any_origin {
+        if self.origins.is_any() {
             return Ok(());
         }
         if raw.len() > MAX_ORIGIN_LEN {
@@ -243,26 +240,17 @@ impl Policy {
         if self.origins.matches_pattern(value, &parts) {
             return Ok(());
         }
-        if self.credentials
-            && parts.is_insecure()
-            && !self
-                .config
-                .dangerous
-                .allow_insecure_origins_with_credentials
-        {
+        if self.origins.refuses_insecure(&parts) {
             return Err((Check::OriginInsecureWithCredentials, value));
         }
-        if !self.has_origin_predicate() {
+        if !self.origins.has_predicate() {
             return Err((Check::OriginNotListed, value));
         }
         // The grammar admits ASCII only, so this never fails.
         if let Ok(text) = std::str::from_utf8(value) {
             seen.asked = true;
             let yes = match answer {
-                Answer::Policy => self
-                    .predicate
-                    .as_ref()
-                    .is_some_and(|p| catch_unwind(AssertUnwindSafe(|| p(text))).unwrap_or(false)),
+                Answer::Policy => self.origins.ask(text),
                 Answer::Yes => true,
                 Answer::No => false,
                 Answer::Ask(f) => catch_unwind(AssertUnwindSafe(|| f(text))).unwrap_or(false),
@@ -305,27 +293,10 @@ impl Policy {
         if m.is_empty() || !m.iter().all(|&b| is_tchar(b)) {
             return Err((Check::MethodNotToken, m));
         }
-        let allowed = is_safelisted_method(m)
-            || (self.any_method && !(self.credentials && m == b"*"))
-            || self.methods.iter().any(|c| eq_exact(c, m));
-        if allowed && !is_forbidden_method(m) {
+        if self.methods.allows(m) {
             Ok(m)
         } else {
-            Err((self.method_refusal(m), m))
-        }
-    }
-
-    /// Which method check failed, for a refused method.
-    #[cold]
-    fn method_refusal(&self, m: &[u8]) -> Check {
-        if is_forbidden_method(m) {
-            Check::MethodForbidden
-        } else if m == b"*" && self.any_method {
-            Check::MethodStarWithCredentials
-        } else if self.methods.iter().any(|c| c.eq_ignore_ascii_case(m)) {
-            Check::MethodCaseMismatch
-        } else {
-            Check::MethodNotListed
+            Err((self.methods.refusal(m), m))
         }
     }
 
@@ -337,10 +308,8 @@ impl Policy {
             return Err((Check::HeadersOverLimits, b""));
         }
         // A browser's own list of listed names: nothing to scan.
-        if let (Some(lists), Lines::One(line)) =
-            (&self.request_header_lists, &request.request_headers)
-        {
-            if lists.contains(line) {
+        if let Lines::One(line) = &request.request_headers {
+            if self.request_headers.is_browser_list(line) {
                 return Ok(Reflect::None);
             }
         }
@@ -381,12 +350,12 @@ impl Policy {
                         return Err((Check::HeadersTooManyNames, b""));
                     }
                     let name = &line[start..end];
-                    if self.reflect_request_headers {
+                    if self.request_headers.reflects() {
                         canonical &= start == item_start
                             && end == i
                             && !name.iter().any(u8::is_ascii_uppercase);
                     }
-                    if disallowed.is_none() && !self.request_header_allowed(name) {
+                    if disallowed.is_none() && !self.request_headers.allows(name) {
                         disallowed = Some(name);
                     }
                 }
@@ -397,58 +366,15 @@ impl Policy {
             }
         }
         if let Some(name) = disallowed {
-            return Err((self.header_refusal(name), name));
+            return Err((self.request_headers.refusal(name), name));
         }
-        if !self.reflect_request_headers || names == 0 {
+        if !self.request_headers.reflects() || names == 0 {
             return Ok(Reflect::None);
         }
         if canonical {
             return Ok(Reflect::Borrowed(trim_ows(lines[0])));
         }
         Ok(Reflect::Rebuild)
-    }
-
-    /// Which header check failed, for a refused name.
-    #[cold]
-    fn header_refusal(&self, name: &[u8]) -> Check {
-        if is_forbidden_request_header(name) {
-            Check::HeaderForbidden
-        } else if self.any_request_header && name.eq_ignore_ascii_case(b"authorization") {
-            Check::HeaderAuthorizationNotCovered
-        } else {
-            Check::HeaderNotListed
-        }
-    }
-
-    #[inline]
-    pub(crate) fn request_header_allowed(&self, name: &[u8]) -> bool {
-        if self.any_request_header {
-            if name.eq_ignore_ascii_case(b"authorization") {
-                return self.authorization_listed;
-            }
-            return !(is_forbidden_request_header(name) || self.credentials && name == b"*");
-        }
-        // Configured names are lowercase, as browsers send them.
-        let Some(set) = &self.request_header_set else {
-            return self.request_headers.iter().any(|c| eq_lowercase(name, c));
-        };
-        if !name.iter().any(u8::is_ascii_uppercase) {
-            return set.contains(name);
-        }
-        let mut folded = [0u8; FOLD_BUFFER];
-        match folded.get_mut(..name.len()) {
-            Some(buf) => {
-                for (d, s) in buf.iter_mut().zip(name) {
-                    *d = s.to_ascii_lowercase();
-                }
-                set.contains(&*buf)
-            }
-            // Longer than any header name in practice: scan.
-            None => self
-                .request_headers
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(name)),
-        }
     }
 }
 
@@ -468,9 +394,6 @@ fn malformed(value: &[u8]) -> Failed<'_> {
         .unwrap_or(origin::Flaw::Empty);
     (Check::OriginMalformed(flaw), value)
 }
-
-/// A stack buffer for a requested header name folded to lowercase.
-const FOLD_BUFFER: usize = 64;
 
 /// The requested names lowercased and joined by `,`, empty items dropped.
 /// The list was checked against the limits, so it fits the buffer.

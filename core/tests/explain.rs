@@ -162,8 +162,16 @@ fn a_refusal_points_into_the_header_it_read() {
     assert_eq!(r.span_in(b"X-Bad"), None);
     // Carried as (check, span) and rebuilt, it explains the same.
     let span = r.span_in(line).unwrap();
-    let carried = Refusal::new(r.kind(), Check::from_code(r.check().code()).unwrap(), r.origin(), &line[span]);
+    let carried = Refusal::new(
+        r.kind(),
+        Check::from_code(r.check().code()).unwrap(),
+        r.origin(),
+        &line[span],
+    );
     assert_eq!(carried.explain(URL), decision.explain(URL).unwrap());
     assert_eq!(Check::OriginNotListed.header(), RequestHeader::Origin);
-    assert_eq!(Check::MethodCaseMismatch.header(), RequestHeader::RequestMethod);
+    assert_eq!(
+        Check::MethodCaseMismatch.header(),
+        RequestHeader::RequestMethod
+    );
 }
