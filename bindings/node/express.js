@@ -15,6 +15,7 @@ const { internal } = require('./lib/engine.js');
 const { C, ASKED_ANY, shapeKey, isSlow, kEngine, decideNative, argFlags, kShape, kAsked, kPredicate, kText, valueOf, isOwnedHeader, mergeVary } =
   internal;
 const { ASKED, FLAG_PREDICATE_YES } = C;
+const [ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, PRIVATE_NETWORK] = internal.requestHeaderNames;
 
 /** The `cors` package's default methods, so the adapter is a drop-in. */
 const CORS_DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
@@ -219,10 +220,11 @@ function middleware({ policy, predicate, preflightContinue }) {
 
   return function corsgateMiddleware(req, res, next) {
     const headers = req.headers;
-    const o = headers.origin;
-    const m = headers['access-control-request-method'];
-    const h = headers['access-control-request-headers'];
-    const p = headers['access-control-request-private-network'];
+    // Node lowercases header names; core names the four it reads.
+    const o = headers[ORIGIN];
+    const m = headers[REQUEST_METHOD];
+    const h = headers[REQUEST_HEADERS];
+    const p = headers[PRIVATE_NETWORK];
     const method = req.method;
     if (!(headerValue(o) && headerValue(m) && headerValue(h) && headerValue(p)) || typeof method !== 'string') {
       // A hand-built request with arrays or odd types: the general path.

@@ -561,6 +561,7 @@ module.exports = {
       SHAPE_MASK,
     },
     ASKED_ANY,
+    requestHeaderNames: REQUEST_HEADER_NAMES,
     shapeKey,
     isSlow,
     kEngine,
