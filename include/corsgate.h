@@ -415,6 +415,13 @@ corsgate_result corsgate_findings_get(const struct corsgate_findings *findings,
 corsgate_result corsgate_findings_free(struct corsgate_findings *findings);
 
 /**
+ * Writes to `*out` the `Content-Length` value of a preflight answer the
+ * host writes itself with `status` (its body is empty): `"0"` (static
+ * storage), or an empty string for a 204, which carries none.
+ */
+corsgate_result corsgate_preflight_content_length(uint16_t status, struct corsgate_str *out);
+
+/**
  * Writes to `*out` whether a response header named `name` (`len` bytes, any
  * case) is one corsgate owns on the routes it covers (`Access-Control-*`,
  * `Private-Network-Access-*`): a host removes the application's copy before

@@ -269,7 +269,8 @@ ngx_http_corsgate_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_corsgate_answer(ngx_http_request_t *r, ngx_http_corsgate_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    ngx_int_t     rc;
+    corsgate_str  length;
 
     rc = ngx_http_discard_request_body(r);
 
@@ -279,7 +280,16 @@ ngx_http_corsgate_answer(ngx_http_request_t *r, ngx_http_corsgate_ctx_t *ctx)
 
     /* the header filter sets the decision's headers, as on any response */
     ctx->answered = 1;
-    r->headers_out.content_length_n = 0;
+
+    /* core's rule: an empty body says so, except in a 204 */
+    if (corsgate_preflight_content_length((uint16_t) r->headers_out.status,
+                                          &length)
+        != CORSGATE_RESULT_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.content_length_n = length.len ? 0 : -1;
     r->header_only = 1;
 
     return ngx_http_send_header(r);

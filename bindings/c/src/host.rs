@@ -6,6 +6,23 @@ use corsgate::host::VaryMerge;
 use crate::boundary::{corsgate_result, ffi_boundary, slice, write};
 use crate::types::{corsgate_bytes, corsgate_str};
 
+/// Writes to `*out` the `Content-Length` value of a preflight answer the
+/// host writes itself with `status` (its body is empty): `"0"` (static
+/// storage), or an empty string for a 204, which carries none.
+#[no_mangle]
+pub extern "C" fn corsgate_preflight_content_length(
+    status: u16,
+    out: *mut corsgate_str,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(out);
+        let value = corsgate::host::preflight_content_length(status).unwrap_or("");
+        // SAFETY: checked by the boundary, vouched for by the caller.
+        unsafe { write(out, corsgate_str::new(value.as_bytes())) };
+        Ok(())
+    }
+}
+
 /// Writes to `*out` whether a response header named `name` (`len` bytes, any
 /// case) is one corsgate owns on the routes it covers (`Access-Control-*`,
 /// `Private-Network-Access-*`): a host removes the application's copy before

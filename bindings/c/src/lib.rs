@@ -56,7 +56,9 @@ pub use boundary::corsgate_result;
 pub use findings::{
     corsgate_findings, corsgate_findings_free, corsgate_findings_get, corsgate_findings_len,
 };
-pub use host::{corsgate_response_header_is_cors, corsgate_vary_merge};
+pub use host::{
+    corsgate_preflight_content_length, corsgate_response_header_is_cors, corsgate_vary_merge,
+};
 pub use names::{corsgate_kind_name, corsgate_reason_name, corsgate_result_name, corsgate_version};
 pub use policy::{
     corsgate_decision_explain, corsgate_origin_callback, corsgate_policy, corsgate_policy_decide,

@@ -604,3 +604,20 @@ fn owned_response_headers_come_from_core() {
     let r = corsgate_ffi::corsgate_response_header_is_cors(std::ptr::null(), 3, &mut out);
     assert_eq!(r, corsgate_ffi::corsgate_result::NullParameter);
 }
+
+#[test]
+fn preflight_content_length_comes_from_core() {
+    let mut out = MaybeUninit::uninit();
+    for (status, want) in [(204, ""), (200, "0"), (403, "0")] {
+        assert_eq!(
+            corsgate_preflight_content_length(status, out.as_mut_ptr()),
+            corsgate_result::Ok
+        );
+        // SAFETY: written by the OK call.
+        assert_eq!(text(unsafe { out.assume_init() }), want, "{status}");
+    }
+    assert_eq!(
+        corsgate_preflight_content_length(204, null_mut()),
+        corsgate_result::NullParameter
+    );
+}
