@@ -9,7 +9,9 @@
  *    headers, empty body) in the header_parser hook: after the
  *    <Directory>/<Location>/.htaccess configuration is merged, before
  *    access control, authentication and authorization (Require, AuthType)
- *    and before any handler, so it never meets a 401 or a 405;
+ *    and before any handler, so it never meets a 401 or a 405; where no
+ *    section or .htaccess can name another policy than the server's, already
+ *    in translate_name, ahead of mod_rewrite and the file-system walk;
  *  - every other response (handlers, static files, proxies, 401/404/500
  *    from any module, ErrorDocument pages) gets the decision's headers from
  *    an output filter that runs after mod_headers' and before the HTTP
@@ -410,6 +412,87 @@ static int answer_preflight(request_rec *r, const corsgate_decision *d)
     return DONE;
 }
 
+/*
+ * Whether preflights may be answered in translate_name, before Apache maps
+ * the URL to the file system: only when no CorsgatePolicy sits inside a
+ * section and no directory lets .htaccess files set one (AllowOverride
+ * FileInfo), so the server-level policy is the one every request gets.
+ * Set for each configuration (startup, graceful restart).
+ */
+static int early;
+
+static int is_wrapper(const char *directive)
+{
+    /* conditional sections are resolved while parsing, not per request */
+    return strncasecmp(directive, "<If", 3) == 0 && strcasecmp(directive, "<If") != 0
+           ? 1 : strcasecmp(directive, "<VirtualHost") == 0;
+}
+
+/* Whether a CorsgatePolicy directive sits inside a per-request section. */
+static int in_section(const ap_directive_t *node, int inside)
+{
+    for (; node != NULL; node = node->next) {
+        if (strcasecmp(node->directive, "CorsgatePolicy") == 0 && inside) {
+            return 1;
+        }
+        if (node->first_child != NULL
+            && in_section(node->first_child,
+                          inside || (node->directive[0] == '<' && !is_wrapper(node->directive)))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int allows_fileinfo(const ap_conf_vector_t *dir)
+{
+    const core_dir_config *cd = ap_get_core_module_config(dir);
+    return cd != NULL && (cd->override & OR_FILEINFO) != 0;
+}
+
+static int corsgate_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                                server_rec *s)
+{
+    int i;
+
+    early = !in_section(ap_conftree, 0);
+    for (; early && s != NULL; s = s->next) {
+        const core_server_config *cs = ap_get_core_module_config(s->module_config);
+        if (allows_fileinfo(s->lookup_defaults)) {
+            early = 0;
+        }
+        for (i = 0; early && cs->sec_dir != NULL && i < cs->sec_dir->nelts; i++) {
+            if (allows_fileinfo(((ap_conf_vector_t **) cs->sec_dir->elts)[i])) {
+                early = 0;
+            }
+        }
+    }
+    return OK;
+}
+
+/* Preflights where the server-level policy is every request's (see `early`),
+ * answered ahead of mod_rewrite and mod_alias and of the file-system walk. */
+static int corsgate_translate_name(request_rec *r)
+{
+    corsgate_dir_conf *conf = ap_get_module_config(r->per_dir_config, &corsgate_module);
+    corsgate_decision *d;
+    int rc;
+
+    if (!early || r->main != NULL || r->prev != NULL || conf == NULL || conf->policy == NULL) {
+        return DECLINED;
+    }
+    d = apr_palloc(r->pool, sizeof(*d));
+    rc = decide(r, conf->policy, d);
+    if (rc != OK) {
+        return rc;
+    }
+    if (d->kind == CORSGATE_KIND_PREFLIGHT) {
+        return answer_preflight(r, d);
+    }
+    ap_set_module_config(r->request_config, &corsgate_module, keep(r, d));
+    return DECLINED;
+}
+
 static int corsgate_header_parser(request_rec *r)
 {
     corsgate_dir_conf *conf = ap_get_module_config(r->per_dir_config, &corsgate_module);
@@ -419,6 +502,9 @@ static int corsgate_header_parser(request_rec *r)
     if (r->prev != NULL && find_ctx(r->prev) != NULL) {
         /* An internal redirect (ErrorDocument): the first decision stands. */
         return DECLINED;
+    }
+    if (ap_get_module_config(r->request_config, &corsgate_module) != NULL) {
+        return DECLINED; /* decided in translate_name */
     }
     if (conf == NULL || conf->policy == NULL) {
         return DECLINED;
@@ -457,6 +543,9 @@ static void register_hooks(apr_pool_t *p)
      * the HTTP header filter (AP_FTYPE_PROTOCOL). */
     ap_register_output_filter("CORSGATE", corsgate_out_filter, NULL,
                               (ap_filter_type) (AP_FTYPE_CONTENT_SET + 5));
+    static const char *const before[] = {"mod_rewrite.c", "mod_alias.c", NULL};
+    ap_hook_post_config(corsgate_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(corsgate_translate_name, NULL, before, APR_HOOK_FIRST);
     ap_hook_header_parser(corsgate_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_insert_filter(insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_insert_error_filter(insert_filter, NULL, NULL, APR_HOOK_LAST);

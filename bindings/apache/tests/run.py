@@ -52,6 +52,7 @@ LOADED = [
     ("headers_module", "mod_headers.so"),
     ("mime_module", "mod_mime.so"),
     ("dir_module", "mod_dir.so"),
+    ("rewrite_module", "mod_rewrite.so"),
 ]
 
 POLICY = {
@@ -454,6 +455,60 @@ def graceful(res, ap, body, policy):
     del good
 
 
+def early_path(res, ap):
+    """A policy set for the whole server, and no section or .htaccess that
+    could name another: preflights are answered in translate_name, ahead of
+    the server's own RewriteRule and of auth. With a directory that lets
+    .htaccess set one, they wait for the per-directory configuration, and
+    the server-level redirect gets them first (as it gets any request)."""
+    w = ap.work
+    policy = os.path.join(w, "policy.toml")
+    write_policy(policy, POLICY)
+    os.makedirs(os.path.join(w, "docs", "early"), exist_ok=True)
+    preflight = [("Origin", ALLOWED), ("Access-Control-Request-Method", "PUT")]
+    body = f"""CorsgatePolicy {policy}
+RewriteEngine On
+RewriteRule ^/early/moved$ /elsewhere [R=302,L]
+<Location /early/>
+  AuthType Basic
+  AuthName corsgate
+  AuthUserFile {w}/htpasswd
+  Require valid-user
+</Location>
+"""
+    ap.start(body)
+    try:
+        r = http(ap.port, "OPTIONS", "/early/moved", preflight)
+        check(
+            res,
+            "server-wide policy: a preflight is answered ahead of RewriteRule [R]",
+            r.status == 204 and r.cors().get("access-control-allow-methods") == ["PUT"],
+            f"{r.status} {r.cors()}",
+        )
+        r = http(ap.port, "GET", "/early/x", [("Origin", ALLOWED)])
+        check(
+            res,
+            "server-wide policy: other requests are decided once and carry the headers",
+            r.status == 401 and r.cors().get("access-control-allow-origin") == [ALLOWED],
+            f"{r.status} {r.cors()}",
+        )
+    finally:
+        ap.stop()
+    ap.start(body + f'<Directory "{w}/docs/early">\n  AllowOverride FileInfo\n</Directory>\n')
+    try:
+        r = http(ap.port, "OPTIONS", "/early/moved", preflight)
+        check(
+            res,
+            ".htaccess may set a policy: the preflight waits for the per-directory configuration",
+            r.status == 302,
+            f"{r.status} {r.cors()}",
+        )
+        r = http(ap.port, "OPTIONS", "/early/x", preflight)
+        check(res, "and is still answered ahead of auth", r.status == 204, f"{r.status}")
+    finally:
+        ap.stop()
+
+
 def bad_config(res, ap):
     cases = [
         ("a missing file", "CorsgatePolicy /nonexistent/policy.toml\n", "cannot open it"),
@@ -484,6 +539,7 @@ def main():
     open(ap.log, "w").close()
     before = (res.passed, len(res.failed))
     specific(res, ap)
+    early_path(res, ap)
     bad_config(res, ap)
     print(f"apache-specific: {res.passed - before[0]} passed, {len(res.failed) - before[1]} failed")
     for name, reason in res.skipped:
