@@ -323,7 +323,7 @@ pub(crate) struct InlineNames {
 pub struct Decision<'a> {
     pub(crate) kind: Kind,
     pub(crate) status: Option<u16>,
-    pub(crate) vary: &'static [&'static str],
+    pub(crate) vary: &'static crate::policy::VaryTokens,
     /// The headers of this kind of response; empty exactly when refused.
     pub(crate) entries: &'a [Entry],
     /// The request's `Origin`, trimmed, when sent on one line.
@@ -390,7 +390,15 @@ impl<'a> Decision<'a> {
     /// leave `Vary: *` alone).
     #[inline]
     pub fn vary(&self) -> &'static [&'static str] {
-        self.vary
+        self.vary.tokens
+    }
+
+    /// The [`vary`](Self::vary) tokens joined by `, `, as one `Vary` value
+    /// (empty when there are none): a host whose response has no `Vary`
+    /// yet sets this constant instead of joining the tokens itself.
+    #[inline]
+    pub fn vary_line(&self) -> &'static str {
+        self.vary.line
     }
 
     /// The headers to set, replacing any same-named header the application set.

@@ -76,6 +76,13 @@ impl<'t> VaryMerge<'t> {
         !self.star && self.present.iter().zip(self.tokens).any(|(seen, _)| !seen)
     }
 
+    /// Whether every token is missing and no line was `*`: the response's
+    /// `Vary` lines name none of them, so the whole
+    /// [`vary_line`](crate::Decision::vary_line) can be added as a line of its own.
+    pub fn all_missing(&self) -> bool {
+        !self.star && !self.tokens.is_empty() && !self.present[..self.tokens.len()].contains(&true)
+    }
+
     /// The tokens to add, joined by `, `; `None` when there is nothing to add.
     pub fn missing(&self) -> Option<String> {
         self.changes()
@@ -167,10 +174,20 @@ mod tests {
         m.read(b" * ");
         assert_eq!(m.missing(), None);
         let m = VaryMerge::new(&tokens);
+        assert!(m.all_missing());
         assert_eq!(
             m.missing().as_deref(),
             Some("Origin, Access-Control-Request-Method")
         );
+        let mut m = VaryMerge::new(&tokens);
+        m.read(b"Accept-Encoding");
+        assert!(m.all_missing());
+        m.read(b"ORIGIN");
+        assert!(!m.all_missing() && m.changes());
+        let mut m = VaryMerge::new(&tokens);
+        m.read(b"*");
+        assert!(!m.all_missing());
+        assert!(!VaryMerge::new(&[]).all_missing());
         assert_eq!(VaryMerge::append(b"Accept, ", "Origin"), b"Accept, Origin");
         assert_eq!(VaryMerge::append(b"", "Origin"), b"Origin");
     }

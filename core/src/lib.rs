@@ -80,6 +80,8 @@ mod origin;
 mod policy;
 mod request;
 mod response;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use config::{DangerousConfig, PolicyConfig, PrivateNetworkConfig, POLICY_KEYS};
 pub use decide::Answer;

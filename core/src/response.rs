@@ -267,6 +267,21 @@ impl ResponseHeaders {
         }
     }
 
+    /// Every fixed value of the table, each name once (a name has one
+    /// fixed value per policy, whichever kind of response carries it).
+    pub(crate) fn fixed(&self) -> impl Iterator<Item = (HeaderName, &[u8])> + '_ {
+        let mut seen = [false; crate::limits::MAX_RESPONSE_HEADERS];
+        self.actual
+            .iter()
+            .chain(self.preflight.iter())
+            .filter_map(move |e| match &e.value {
+                Value::Fixed(v) if !std::mem::replace(&mut seen[e.name.index()], true) => {
+                    Some((e.name, &**v))
+                }
+                _ => None,
+            })
+    }
+
     /// The headers of an allowed actual or not-cors response.
     #[inline]
     pub(crate) fn actual(&self) -> &[Entry] {

@@ -64,8 +64,8 @@ pub struct Policy {
     pub(crate) preflight_status: u16,
     /// Private network preflights may be granted.
     pub(crate) private_network: bool,
-    pub(crate) vary_preflight: &'static [&'static str],
-    pub(crate) vary_other: &'static [&'static str],
+    pub(crate) vary_preflight: &'static VaryTokens,
+    pub(crate) vary_other: &'static VaryTokens,
     /// The headers of each kind of allowed response.
     pub(crate) response: ResponseHeaders,
 }
@@ -326,21 +326,56 @@ impl Policy {
     pub fn has_origin_predicate(&self) -> bool {
         self.origins.has_predicate()
     }
+
+    /// The policy's own origin predicate, to rebuild it with another config.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn own_predicate(&self) -> Option<OriginPredicate> {
+        self.origins.own_predicate()
+    }
+
+    /// The response headers whose value is a constant of this policy
+    /// ([`Source::Policy`](crate::Source::Policy)), each name once: every
+    /// decision that sets one of these names with that source sets exactly
+    /// this value, so a host may convert each value once (to its own header
+    /// type) and reuse it for every response.
+    pub fn fixed_headers(&self) -> impl Iterator<Item = (crate::HeaderName, &[u8])> + '_ {
+        self.response.fixed()
+    }
 }
 
-const VARY_NONE: &[&str] = &[];
-const VARY_ORIGIN: &[&str] = &["Origin"];
-const VARY_PREFLIGHT: &[&str] = &[
-    "Origin",
-    "Access-Control-Request-Method",
-    "Access-Control-Request-Headers",
-];
-const VARY_PREFLIGHT_PNA: &[&str] = &[
-    "Origin",
-    "Access-Control-Request-Method",
-    "Access-Control-Request-Headers",
-    "Access-Control-Request-Private-Network",
-];
+/// The `Vary` tokens of a kind of response, and the same joined by `, `.
+#[derive(Debug)]
+pub(crate) struct VaryTokens {
+    pub tokens: &'static [&'static str],
+    pub line: &'static str,
+}
+
+const VARY_NONE: &VaryTokens = &VaryTokens {
+    tokens: &[],
+    line: "",
+};
+const VARY_ORIGIN: &VaryTokens = &VaryTokens {
+    tokens: &["Origin"],
+    line: "Origin",
+};
+const VARY_PREFLIGHT: &VaryTokens = &VaryTokens {
+    tokens: &[
+        "Origin",
+        "Access-Control-Request-Method",
+        "Access-Control-Request-Headers",
+    ],
+    line: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+};
+const VARY_PREFLIGHT_PNA: &VaryTokens = &VaryTokens {
+    tokens: &[
+        "Origin",
+        "Access-Control-Request-Method",
+        "Access-Control-Request-Headers",
+        "Access-Control-Request-Private-Network",
+    ],
+    line: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, \
+           Access-Control-Request-Private-Network",
+};
 
 /// Validates `config`, pushing every problem, and compiles it key by key.
 /// The result is only meaningful when no problem was pushed.

@@ -73,6 +73,11 @@ impl Origins {
         self.predicate.is_some() || self.host_predicate
     }
 
+    /// The policy's own predicate, shared.
+    pub(crate) fn own_predicate(&self) -> Option<OriginPredicate> {
+        self.predicate.clone()
+    }
+
     /// Whether the policy's own predicate has one, for `Debug`.
     pub(crate) fn has_own_predicate(&self) -> bool {
         self.predicate.is_some()
