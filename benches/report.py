@@ -34,6 +34,7 @@ SVG = ROOT / "benches" / "results.svg"
 
 CONTENDERS = ["corsgate", "tower-http", "bunner_cors_rs"]
 PEERS = CONTENDERS[1:]
+LAYERS = ["bare service", "tower-http CorsLayer", "corsgate::tower::CorsLayer"]
 CASES = [
     "actual allowed",
     "actual refused",
@@ -51,6 +52,7 @@ OWN = [
     "## Machine and versions",
     "## Targets",
     "## Rust: corsgate vs tower-http and bunner_cors_rs",
+    "## Rust: tower layers",
     "## Allocations per request",
     "## Scaling",
     "## corsgate alone, from header lines",
@@ -441,6 +443,55 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
     ]
     s[OWN[2]] = "\n".join(lines) + "\n"
 
+    # The tower layers: what each adds to the same inner service.
+    def lt(case: str, who: str) -> float | None:
+        return peers.get((f"layer: {case}", who))
+
+    rows = []
+    for case in CASES:
+        bare = lt(case, LAYERS[0])
+        theirs, ours = lt(case, LAYERS[1]), lt(case, LAYERS[2])
+        added_t = theirs - bare if theirs and bare else None
+        added_o = ours - bare if ours and bare else None
+        r = added_t / added_o if added_t and added_o and added_o > 0 else None
+        a = [alloc.get((case, c), {}).get("allocs") for c in LAYERS]
+        rows.append(
+            [
+                case,
+                fmt_time(bare),
+                fmt_time(theirs),
+                fmt_time(ours),
+                fmt_time(added_t),
+                fmt_time(added_o),
+                fmt_ratio(r),
+                " / ".join(fmt_count(x) for x in a) if None not in a else "—",
+            ]
+        )
+    lines = ["## Rust: tower layers", ""]
+    lines.append(
+        "The same inner service (an empty 200, always ready) bare, behind tower-http's "
+        "`CorsLayer` and behind `corsgate::tower::CorsLayer`, configured with the policy above "
+        "(`benches/peers/benches/peers.rs`, groups `layer: …`). Added = layered − bare, medians "
+        "from the same run; the ratio is tower-http's added time over corsgate's (higher means "
+        "corsgate adds less). Allocations per request: bare / tower-http / corsgate; "
+        "corsgate's are the response `HeaderMap`'s own growth (the bare service's response has "
+        "no header, so its map never allocates)."
+    )
+    lines += [""] + table(
+        [
+            "case",
+            "bare",
+            "tower-http layer",
+            "corsgate layer",
+            "tower-http adds",
+            "corsgate adds",
+            "tower-http / corsgate, added",
+            "allocs",
+        ],
+        rows,
+    )
+    s[OWN[3]] = "\n".join(lines) + "\n"
+
     # Allocations.
     rows = []
     for case in CASES:
@@ -464,7 +515,7 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
         "ACAH = -Allow-Headers, ACMA = -Max-Age, ACEH = -Expose-Headers)."
     )
     lines += [""] + table(head, rows)
-    s[OWN[3]] = "\n".join(lines) + "\n"
+    s[OWN[4]] = "\n".join(lines) + "\n"
 
     # Scaling.
     lines = ["## Scaling", ""]
@@ -490,7 +541,7 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
         ["names in ACRH (allowed preflight, 64 names configured)", "median", "per name", "vs 1 name"],
         rows,
     )
-    s[OWN[4]] = "\n".join(lines) + "\n"
+    s[OWN[5]] = "\n".join(lines) + "\n"
 
     # corsgate alone.
     rows = [
@@ -508,7 +559,7 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
         "reading the headers alone, on a request built beforehand."
     )
     lines += [""] + table(["case", "from header lines", "request already built"], rows)
-    s[OWN[5]] = "\n".join(lines) + "\n"
+    s[OWN[6]] = "\n".join(lines) + "\n"
 
     # Method.
     lines = [
@@ -540,7 +591,7 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
         "- The machine is shared and was busy (see the load average above): medians move "
         "between runs, ratios less so.",
     ]
-    s[OWN[6]] = "\n".join(lines) + "\n"
+    s[OWN[7]] = "\n".join(lines) + "\n"
     return s
 
 
@@ -855,7 +906,7 @@ def main() -> None:
             body += "\n" + sections[h].rstrip() + "\n"
     RESULTS.write_text(body)
     SVG.write_text(svg(peers, alone, when, cpu))
-    for h in (OWN[1], OWN[2], OWN[3]):
+    for h in (OWN[1], OWN[2], OWN[3], OWN[4]):
         print()
         print(sections[h].split("\n\nNotes on the cases")[0].rstrip())
     print()

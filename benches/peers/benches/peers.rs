@@ -5,7 +5,9 @@
 
 use std::hint::black_box;
 
-use corsgate_peers::{bunner_handle, cases, corsgate_handle, tower_handle, Contenders};
+use corsgate_peers::{
+    bunner_handle, cases, corsgate_handle, tower_handle, Contenders, Layers, LAYERS,
+};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 fn compare(c: &mut Criterion) {
@@ -49,5 +51,25 @@ fn compare(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, compare);
+/// The layers: the same inner service bare, behind tower-http's
+/// `CorsLayer` and behind `corsgate::tower::CorsLayer`, one group per case.
+fn layers(c: &mut Criterion) {
+    for case in cases() {
+        let mut layers = Layers::new(case.config);
+        let request = &case.request;
+        let mut group = c.benchmark_group(format!("layer: {}", case.name));
+        for (which, name) in LAYERS.iter().enumerate() {
+            group.bench_function(*name, |b| {
+                b.iter_batched(
+                    || request.clone(),
+                    |req| layers.handle(which, black_box(req)),
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, compare, layers);
 criterion_main!(benches);

@@ -299,6 +299,79 @@ pub fn tower_handle(service: &mut Cors<Noop>, req: http::Request<()>) -> usize {
     n
 }
 
+// ------------------------------------------------------------------ layers
+
+/// The layer comparison's contenders, in table order: the inner service
+/// alone, then each CORS layer around it. What a layer adds is its time
+/// minus the bare service's, measured in the same run.
+pub const LAYERS: [&str; 3] = [
+    "bare service",
+    "tower-http CorsLayer",
+    "corsgate::tower::CorsLayer",
+];
+
+/// `corsgate::tower::CorsLayer` for `config` (corsgate's policy), wrapped
+/// around [`Noop`].
+pub fn corsgate_layer(config: Config) -> corsgate::tower::Cors<Noop> {
+    corsgate::tower::CorsLayer::from_policy(corsgate_policy(config)).layer(Noop)
+}
+
+/// A host's work with any service for one request: `poll_ready`, `call`,
+/// the future polled once, every response header read; returns the count.
+#[inline(never)]
+pub fn service_handle<S>(service: &mut S, req: http::Request<()>) -> usize
+where
+    S: Service<http::Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    match service.poll_ready(&mut cx) {
+        Poll::Ready(Ok(())) => {}
+        _ => unreachable!("always ready"),
+    }
+    let future = pin!(service.call(req));
+    let response = match future.poll(&mut cx) {
+        Poll::Ready(Ok(response)) => response,
+        _ => unreachable!("always ready"),
+    };
+    let mut n = 0;
+    for (name, value) in response.headers() {
+        black_box((name.as_str(), value.as_bytes()));
+        n += 1;
+    }
+    black_box(response.status());
+    n
+}
+
+/// The three services of the layer comparison, for one case.
+pub struct Layers {
+    /// The inner service alone.
+    pub bare: Noop,
+    /// tower-http's layer around it.
+    pub tower: Cors<Noop>,
+    /// corsgate's layer around it.
+    pub corsgate: corsgate::tower::Cors<Noop>,
+}
+
+impl Layers {
+    /// All three, configured for `config`.
+    pub fn new(config: Config) -> Self {
+        Layers {
+            bare: Noop,
+            tower: tower_service(config),
+            corsgate: corsgate_layer(config),
+        }
+    }
+
+    /// Runs contender `which` (an index into [`LAYERS`]) on `req`.
+    pub fn handle(&mut self, which: usize, req: http::Request<()>) -> usize {
+        match which {
+            0 => service_handle(&mut self.bare, req),
+            1 => service_handle(&mut self.tower, req),
+            _ => service_handle(&mut self.corsgate, req),
+        }
+    }
+}
+
 // ----------------------------------------------------------- bunner_cors_rs
 
 /// bunner_cors_rs's `Cors` for `config`. Its simple requests need their

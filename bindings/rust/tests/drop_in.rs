@@ -1,7 +1,8 @@
 //! The same axum application, compiled twice: once with
 //! `use tower_http::cors::...`, once with `use corsgate::tower::...`. Both
 //! compile from the one source, and answer the browser the same way where
-//! tower-http is right; where they differ, the difference is the README's.
+//! tower-http is right; where they differ, the difference is in
+//! bindings/rust/README.md's table.
 
 use axum::http::{header, HeaderName, Method, Request};
 use axum::Router;

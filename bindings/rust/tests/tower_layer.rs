@@ -1,6 +1,6 @@
 //! `corsgate::tower::CorsLayer`: the tower-http behaviours it keeps, the
-//! builder vocabulary, and each deliberate difference (README, "Rust
-//! servers").
+//! builder vocabulary, and each deliberate difference (the table in
+//! bindings/rust/README.md).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -19,8 +19,8 @@
 //! # Ok::<(), corsgate::PolicyError>(())
 //! ```
 //!
-//! Differences from tower-http, each for a Fetch reason (README, "Rust
-//! servers"): an insecure combination (`Any` or `mirror_request` with
+//! Differences from tower-http, each for a Fetch reason (the table in
+//! `bindings/rust/README.md`): an insecure combination (`Any` or `mirror_request` with
 //! credentials, `*` in a list) is a [`PolicyError`] when the layer is built,
 //! not a panic on the first request; a refused preflight is answered `403`
 //! with no CORS headers (tower-http answers `200`); a preflight asking for a
@@ -70,18 +70,6 @@ const fn response_name(name: HeaderName) -> http::HeaderName {
         }
         HeaderName::PrivateNetworkAccessName => {
             http::HeaderName::from_static("private-network-access-name")
-        }
-    }
-}
-
-/// The `http` name of a request header corsgate reads.
-const fn request_name(header: RequestHeader) -> http::HeaderName {
-    match header {
-        RequestHeader::Origin => header::ORIGIN,
-        RequestHeader::RequestMethod => header::ACCESS_CONTROL_REQUEST_METHOD,
-        RequestHeader::RequestHeaders => header::ACCESS_CONTROL_REQUEST_HEADERS,
-        RequestHeader::RequestPrivateNetwork => {
-            http::HeaderName::from_static("access-control-request-private-network")
         }
     }
 }
@@ -322,55 +310,96 @@ impl Shared {
     }
 
     /// The decision for a request, made owned: what goes on the response.
-    fn out(&self, decision: &Decision<'_>, parts: &RequestParts) -> Out {
-        let mut values: [Option<HeaderValue>; MAX_RESPONSE_HEADERS] = Default::default();
-        for h in decision.headers() {
-            let value = match h.source {
-                Source::Policy => self.fixed[h.name.index()].clone(),
-                Source::Origin => same(parts, RequestHeader::Origin, h.value),
-                Source::RequestMethod => same(parts, RequestHeader::RequestMethod, h.value),
-                Source::RequestHeaders => same(parts, RequestHeader::RequestHeaders, h.value),
-                _ => None,
-            };
-            values[h.name.index()] = value.or_else(|| HeaderValue::from_bytes(h.value).ok());
-        }
-        Out {
+    fn out(&self, decision: &Decision<'_>, seen: &Seen<'_>) -> Out {
+        let mut out = Out {
             preflight: decision.kind() == Kind::Preflight,
             status: decision.status().unwrap_or(403),
-            values,
+            fixed: 0,
+            dynamic: Default::default(),
             vary: decision.vary(),
             vary_line: decision.vary_line(),
+        };
+        let mut n = 0;
+        for h in decision.headers() {
+            if h.source == Source::Policy && self.fixed[h.name.index()].is_some() {
+                out.fixed |= 1 << h.name.index();
+                continue;
+            }
+            // The request's own value when it is the same bytes: a clone
+            // shares its storage, where a new value would copy it.
+            let own = match h.source {
+                Source::Origin => seen.origin,
+                Source::RequestMethod => seen.method,
+                Source::RequestHeaders => seen.headers,
+                _ => None,
+            };
+            let value = match own {
+                Some(v) if v.as_bytes() == h.value => Some(v.clone()),
+                _ => HeaderValue::from_bytes(h.value).ok(),
+            };
+            if let (Some(slot), Some(value)) = (out.dynamic.get_mut(n), value) {
+                *slot = Some((h.name, value));
+                n += 1;
+            }
         }
+        out
     }
 
     fn decide(&self, parts: &RequestParts, answer: Answer<'_>) -> Out {
         let mut request = crate::Request::new(parts.method.as_str().as_bytes());
-        for header in RequestHeader::ALL {
-            for v in parts.headers.get_all(request_name(header)) {
-                request.push(header, v.as_bytes());
-            }
+        let mut seen = Seen::default();
+        // One pass over the request's lines; the first line of each CORS
+        // header is kept, to echo it without a copy.
+        for (name, value) in &parts.headers {
+            let Some(header) = request_header(name) else {
+                continue;
+            };
+            request.push(header, value.as_bytes());
+            let first = match header {
+                RequestHeader::Origin => &mut seen.origin,
+                RequestHeader::RequestMethod => &mut seen.method,
+                RequestHeader::RequestHeaders => &mut seen.headers,
+                _ => continue,
+            };
+            first.get_or_insert(value);
         }
         let decision = self.policy.decide_with(&request, answer);
-        self.out(&decision, parts)
+        self.out(&decision, &seen)
     }
 }
 
-/// The request's own value of `header` when it is `value` byte for byte: a
-/// clone shares its storage, where a new value would copy it.
-fn same(parts: &RequestParts, header: RequestHeader, value: &[u8]) -> Option<HeaderValue> {
-    parts
-        .headers
-        .get_all(request_name(header))
-        .iter()
-        .find(|v| v.as_bytes() == value)
-        .cloned()
+/// Which CORS request header `name` is, if any.
+fn request_header(name: &http::HeaderName) -> Option<RequestHeader> {
+    if *name == header::ORIGIN {
+        Some(RequestHeader::Origin)
+    } else if *name == header::ACCESS_CONTROL_REQUEST_METHOD {
+        Some(RequestHeader::RequestMethod)
+    } else if *name == header::ACCESS_CONTROL_REQUEST_HEADERS {
+        Some(RequestHeader::RequestHeaders)
+    } else if name.as_str().len() == RequestHeader::RequestPrivateNetwork.lowercase().len() {
+        RequestHeader::from_name(name.as_str().as_bytes())
+    } else {
+        None
+    }
+}
+
+/// The first line of the request headers a decision may echo.
+#[derive(Default)]
+struct Seen<'r> {
+    origin: Option<&'r HeaderValue>,
+    method: Option<&'r HeaderValue>,
+    headers: Option<&'r HeaderValue>,
 }
 
 /// A decision, owned: what the layer puts on the response.
 struct Out {
     preflight: bool,
     status: u16,
-    values: [Option<HeaderValue>; MAX_RESPONSE_HEADERS],
+    /// The policy's values to set, by bit [`HeaderName::index`].
+    fixed: u16,
+    /// The values from the request or built for it (the origin, the
+    /// requested method and header names): at most these three.
+    dynamic: [Option<(HeaderName, HeaderValue)>; 3],
     vary: &'static [&'static str],
     vary_line: &'static str,
 }
@@ -382,11 +411,12 @@ impl Out {
     }
 
     /// Replaces the response's CORS headers with the decision's and merges
-    /// `Vary`.
-    fn apply(self, headers: &mut HeaderMap, shared: &Shared) {
-        if headers
-            .keys()
-            .any(|k| is_cors_response_header(k.as_str().as_bytes()))
+    /// `Vary`. `fresh`: the map is the layer's own, empty.
+    fn apply(self, headers: &mut HeaderMap, shared: &Shared, fresh: bool) {
+        if !fresh
+            && headers
+                .keys()
+                .any(|k| is_cors_response_header(k.as_str().as_bytes()))
         {
             let owned: Vec<http::HeaderName> = headers
                 .keys()
@@ -397,12 +427,27 @@ impl Out {
                 headers.remove(k);
             }
         }
-        for (name, value) in HeaderName::ALL.into_iter().zip(self.values) {
-            if let Some(value) = value {
-                headers.insert(response_name(name), value);
+        let mut dynamic = self.dynamic;
+        for (i, name) in HeaderName::ALL.into_iter().enumerate() {
+            if self.fixed & (1 << i) != 0 {
+                if let Some(v) = &shared.fixed[i] {
+                    headers.insert(response_name(name), v.clone());
+                }
+            } else if let Some((_, v)) = dynamic
+                .iter_mut()
+                .find(|d| matches!(d, Some((n, _)) if *n == name))
+                .and_then(Option::take)
+            {
+                headers.insert(response_name(name), v);
             }
         }
-        merge_vary(headers, self.vary, self.vary_line);
+        if fresh {
+            if !self.vary.is_empty() {
+                headers.insert(header::VARY, HeaderValue::from_static(self.vary_line));
+            }
+        } else {
+            merge_vary(headers, self.vary, self.vary_line);
+        }
         for (name, value) in &shared.vary {
             merge_vary_one(headers, name, value);
         }
@@ -626,7 +671,7 @@ where
                     Poll::Ready(out) => out,
                     Poll::Pending => unreachable!("the predicate has answered"),
                 };
-                out.apply(response.headers_mut(), shared);
+                out.apply(response.headers_mut(), shared, false);
                 Poll::Ready(Ok(response))
             }
             StateProj::Preflight { cors, shared } => {
@@ -640,7 +685,7 @@ where
                         .headers_mut()
                         .insert(header::CONTENT_LENGTH, HeaderValue::from_static(len));
                 }
-                out.apply(response.headers_mut(), shared);
+                out.apply(response.headers_mut(), shared, true);
                 Poll::Ready(Ok(response))
             }
         }

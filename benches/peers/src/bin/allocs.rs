@@ -10,7 +10,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use corsgate_peers::{cases, Contenders, NAMES};
+use corsgate_peers::{cases, Contenders, Layers, LAYERS, NAMES};
 
 struct Counting;
 
@@ -84,6 +84,26 @@ fn main() {
                 allocs as f64 / ROUNDS as f64,
                 bytes as f64 / ROUNDS as f64,
                 json_str(&answers[which]),
+            );
+        }
+        let mut layers = Layers::new(case.config);
+        for (which, name) in LAYERS.iter().enumerate() {
+            for _ in 0..WARM_UP {
+                layers.handle(which, case.request.clone());
+            }
+            let requests: Vec<_> = (0..ROUNDS).map(|_| case.request.clone()).collect();
+            let (allocs, bytes) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
+            for req in requests {
+                layers.handle(which, req);
+            }
+            let allocs = ALLOCS.load(Relaxed) - allocs;
+            let bytes = BYTES.load(Relaxed) - bytes;
+            println!(
+                "{{\"case\": {}, \"contender\": {}, \"allocs\": {}, \"bytes\": {}}}",
+                json_str(case.name),
+                json_str(name),
+                allocs as f64 / ROUNDS as f64,
+                bytes as f64 / ROUNDS as f64,
             );
         }
     }
