@@ -64,6 +64,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "actix")]
+pub mod actix;
 mod ascii;
 mod config;
 pub mod console;

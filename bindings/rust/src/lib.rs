@@ -216,12 +216,13 @@ pub struct Server {
     pub recorder: Recorder,
 }
 
-/// Runs every case of every valid vector: `start` serves the policy (with
-/// an inner handler that sets [`INNER`]) and returns the server; the server
+/// Runs every case of every valid vector: `start` serves the policy (built,
+/// and as the vector wrote it, for servers that build one per worker) with
+/// an inner handler that sets [`INNER`], and returns the server; the server
 /// is dropped after its vector.
 pub async fn run_vectors<F, Fut, S>(mut start: F) -> Tally
 where
-    F: FnMut(Policy, Recorder) -> Fut,
+    F: FnMut(Policy, Value, Recorder) -> Fut,
     Fut: std::future::Future<Output = (SocketAddr, S)>,
 {
     let mut tally = Tally::default();
@@ -232,7 +233,7 @@ where
         let policy = corsgate_testkit::build(&vector.policy)
             .unwrap_or_else(|e| panic!("{}: {e}", vector.file));
         let recorder = Recorder::default();
-        let (addr, server) = start(policy, recorder.clone()).await;
+        let (addr, server) = start(policy, vector.policy.clone(), recorder.clone()).await;
         let oracle = corsgate_testkit::build(&vector.policy).unwrap();
         for case in &vector.cases {
             let label = format!("{} / {}", vector.file, case.name);
@@ -256,6 +257,13 @@ where
             let sent_as = (case.method.clone(), lines.clone());
             match &parsed {
                 Some(p) if cors_lines(p) != cors_lines(&sent_as) => {
+                    if std::env::var_os("SHOW_REPARSED").is_some() {
+                        println!(
+                            "{label}: sent {:?}, parsed {:?}",
+                            cors_lines(&sent_as),
+                            cors_lines(p)
+                        );
+                    }
                     let request = Request::from_headers(
                         p.0.as_bytes(),
                         p.1.iter().map(|(n, v)| (n.as_bytes(), v.as_slice())),
@@ -294,12 +302,15 @@ where
     tally
 }
 
-/// The CORS request lines of a request, names lowercased.
+/// The CORS request lines of a request, names lowercased, grouped by name
+/// (servers keep the order of one name's lines, not always the order
+/// between names, which the decision does not depend on).
 fn cors_lines(p: &Parsed) -> Parsed {
-    let lines =
+    let mut lines: Vec<(String, Vec<u8>)> =
         p.1.iter()
             .filter(|(n, _)| corsgate::RequestHeader::from_name(n.as_bytes()).is_some())
             .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
             .collect();
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
     (p.0.clone(), lines)
 }

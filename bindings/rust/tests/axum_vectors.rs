@@ -15,7 +15,7 @@ async fn handler() -> ([(&'static str, HeaderValue); 1], &'static str) {
 
 #[tokio::test]
 async fn every_vector_over_http() {
-    let tally = run_vectors(|policy, recorder: Recorder| async move {
+    let tally = run_vectors(|policy, _, recorder: Recorder| async move {
         let record = move |req: Request| {
             recorder.record(
                 req.method().as_str(),
