@@ -6,7 +6,8 @@
 use std::hint::black_box;
 
 use corsgate_peers::{
-    bunner_handle, cases, corsgate_handle, tower_handle, Contenders, Layers, LAYERS,
+    actix_request, bunner_handle, cases, corsgate_handle, tower_handle, with_actix_apps,
+    Contenders, Layers, ACTIX, LAYERS,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
@@ -71,5 +72,24 @@ fn layers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, compare, layers);
+/// actix-web: the same application bare, behind actix-cors and behind
+/// `corsgate::actix::Cors`, one group per case.
+fn actix(c: &mut Criterion) {
+    for case in cases() {
+        let request = &case.request;
+        let mut group = c.benchmark_group(format!("actix: {}", case.name));
+        with_actix_apps(case.config, |which, run| {
+            group.bench_function(ACTIX[which], |b| {
+                b.iter_batched(
+                    || actix_request(request),
+                    |req| run(black_box(req)),
+                    BatchSize::SmallInput,
+                )
+            });
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, compare, layers, actix);
 criterion_main!(benches);

@@ -551,3 +551,99 @@ fn abbreviate(names: &[String]) -> String {
         short.join(" ")
     }
 }
+
+// ------------------------------------------------------------------ actix-web
+
+/// The actix-web comparison's contenders, in table order: the application
+/// alone (one handler answering an empty 200), then each CORS middleware
+/// around it. The middleware's cost is its time minus the bare app's.
+pub const ACTIX: [&str; 3] = ["bare app", "actix-cors", "corsgate::actix::Cors"];
+
+/// actix-cors configured like [`tower_service`] (its origin function for the
+/// wildcard case), or corsgate's middleware from [`corsgate_policy`].
+pub fn actix_cors(config: Config) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["PUT", "DELETE"])
+        .allowed_headers(REQUEST_HEADERS)
+        .expose_headers([EXPOSE])
+        .supports_credentials()
+        .max_age(MAX_AGE as usize);
+    for origin in config.origins() {
+        cors = cors.allowed_origin(&origin);
+    }
+    if config.wildcard {
+        cors = cors.allowed_origin_fn(|origin, _| is_preview_origin(origin.as_bytes()));
+    }
+    cors
+}
+
+/// corsgate's actix middleware for `config`.
+pub fn corsgate_actix(config: Config) -> corsgate::actix::Cors {
+    corsgate::actix::Cors::from_policy(corsgate_policy(config))
+}
+
+/// The case's request as actix-web receives it.
+pub fn actix_request(req: &http::Request<()>) -> actix_http::Request {
+    let method = actix_web::http::Method::from_bytes(req.method().as_str().as_bytes())
+        .expect("a valid method");
+    let mut test = actix_web::test::TestRequest::default()
+        .method(method)
+        .uri("/items");
+    for (name, value) in req.headers() {
+        let value = actix_web::http::header::HeaderValue::from_bytes(value.as_bytes())
+            .expect("a valid value");
+        test = test.append_header((name.as_str(), value));
+    }
+    test.to_request()
+}
+
+/// A host's work with an actix-web service for one request: `call`, the
+/// future polled once, every response header read; returns the count.
+#[inline(never)]
+pub fn actix_handle<S, B>(service: &S, req: actix_http::Request) -> usize
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+{
+    let mut cx = Context::from_waker(Waker::noop());
+    let future = pin!(service.call(req));
+    let response = match future.poll(&mut cx) {
+        Poll::Ready(Ok(response)) => response,
+        _ => unreachable!("the handler is always ready"),
+    };
+    let mut n = 0;
+    for (name, value) in response.headers() {
+        black_box((name.as_str(), value.as_bytes()));
+        n += 1;
+    }
+    black_box(response.status());
+    n
+}
+
+/// Builds each actix-web contender for `config` in turn and hands `visit` its
+/// index in [`ACTIX`] and a function running it on one request.
+pub fn with_actix_apps(
+    config: Config,
+    mut visit: impl FnMut(usize, &mut dyn FnMut(actix_http::Request) -> usize),
+) {
+    use actix_web::{test::init_service, web, App, HttpResponse};
+    let system = actix_web::rt::System::new();
+    let handler = || web::to(|| async { HttpResponse::Ok().finish() });
+    let bare = system.block_on(init_service(App::new().default_service(handler())));
+    visit(0, &mut |req| actix_handle(&bare, req));
+    let theirs = system.block_on(init_service(
+        App::new()
+            .wrap(actix_cors(config))
+            .default_service(handler()),
+    ));
+    visit(1, &mut |req| actix_handle(&theirs, req));
+    let ours = system.block_on(init_service(
+        App::new()
+            .wrap(corsgate_actix(config))
+            .default_service(handler()),
+    ));
+    visit(2, &mut |req| actix_handle(&ours, req));
+}

@@ -10,7 +10,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use corsgate_peers::{cases, Contenders, Layers, LAYERS, NAMES};
+use corsgate_peers::{
+    actix_request, cases, with_actix_apps, Contenders, Layers, ACTIX, LAYERS, NAMES,
+};
 
 struct Counting;
 
@@ -86,6 +88,25 @@ fn main() {
                 json_str(&answers[which]),
             );
         }
+        with_actix_apps(case.config, |which, run| {
+            for _ in 0..WARM_UP {
+                run(actix_request(&case.request));
+            }
+            let requests: Vec<_> = (0..ROUNDS).map(|_| actix_request(&case.request)).collect();
+            let (allocs, bytes) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
+            for req in requests {
+                run(req);
+            }
+            let allocs = ALLOCS.load(Relaxed) - allocs;
+            let bytes = BYTES.load(Relaxed) - bytes;
+            println!(
+                "{{\"case\": {}, \"contender\": {}, \"allocs\": {}, \"bytes\": {}}}",
+                json_str(case.name),
+                json_str(ACTIX[which]),
+                allocs as f64 / ROUNDS as f64,
+                bytes as f64 / ROUNDS as f64,
+            );
+        });
         let mut layers = Layers::new(case.config);
         for (which, name) in LAYERS.iter().enumerate() {
             for _ in 0..WARM_UP {
