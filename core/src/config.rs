@@ -268,7 +268,11 @@ fn unknown_keys(table: &Map<String, Value>, prefix: &str, known: &[&str], out: &
             continue;
         }
         let close = known.iter().copied().find(|k| similar(k, key));
+        let route_file = prefix.is_empty() && crate::ROUTE_FILE_KEYS.contains(&key.as_str());
         let fix = match close {
+            None if route_file => {
+                "this is a route file: read it as a `PolicySet`, not a single `Policy`".to_owned()
+            }
             Some(k) => format!("did you mean `{prefix}{k}`?"),
             None => format!("remove it; known keys are {}", known.join(", ")),
         };

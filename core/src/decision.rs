@@ -337,6 +337,24 @@ pub struct Decision<'a> {
     pub(crate) asked: bool,
 }
 
+impl Decision<'static> {
+    /// The decision for a path outside every route: not CORS, nothing to
+    /// set, nothing to vary on.
+    pub(crate) fn outside_routes() -> Self {
+        Decision {
+            kind: Kind::NotCors,
+            status: None,
+            vary: crate::policy::VARY_NONE,
+            entries: &[],
+            origin: None,
+            method: b"",
+            reflected: Reflected::None,
+            refusal: None,
+            asked: false,
+        }
+    }
+}
+
 impl<'a> Decision<'a> {
     /// The request's kind.
     #[inline]

@@ -60,6 +60,9 @@ codes! {
         UnknownField = "unknown-field",
         InvalidType = "invalid-type",
         InvalidSyntax = "invalid-syntax",
+        InvalidRoute = "invalid-route",
+        UnknownPolicy = "unknown-policy",
+        PolicyKeysBesideRoutes = "policy-keys-beside-routes",
     }
 }
 
@@ -75,6 +78,8 @@ codes! {
         PrivateNetworkWithoutCredentials = "private-network-without-credentials",
         PrivateNetworkFieldsUnused = "private-network-fields-unused",
         DangerousOption = "dangerous-option",
+        RouteNeverMatches = "route-never-matches",
+        UnusedPolicy = "unused-policy",
     }
 }
 

@@ -82,6 +82,7 @@ mod origin;
 mod policy;
 mod request;
 mod response;
+mod routes;
 #[cfg(feature = "tower")]
 pub mod tower;
 
@@ -94,6 +95,7 @@ pub use origin::Flaw as OriginFlaw;
 pub use policy::{OriginPredicate, Policy, PolicyBuilder};
 pub use request::{Request, RequestHeader, CORS_REQUEST_HEADERS};
 pub use response::{Header, HeaderName, Source};
+pub use routes::{Configure, PolicySet, PolicySetBuilder, Route, ROUTE_FILE_KEYS, ROUTE_KEYS};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

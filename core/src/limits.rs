@@ -31,3 +31,8 @@ pub const CHROME_MAX_AGE_CAP: u32 = 7_200;
 pub const MAX_VARY_TOKENS: usize = 4;
 /// Most response headers a decision sets.
 pub const MAX_RESPONSE_HEADERS: usize = 9;
+
+/// Longest request path that is normalized for route matching, in bytes. A
+/// path already in normal form (no `%`, `\\` or dot segment) is matched at
+/// any length; a longer one that needs rewriting matches no route.
+pub const MAX_PATH_LEN: usize = 4096;

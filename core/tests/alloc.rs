@@ -67,6 +67,36 @@ fn deciding_never_allocates() {
     }
     assert!(measured >= 200, "only {measured} cases measured");
 
+    // Route lookup too: every route case, and paths that need rewriting.
+    let mut routed = 0;
+    for vector in support::load_route_vectors() {
+        let Ok(set) = support::build_set(&vector.policy) else {
+            continue;
+        };
+        let long = format!("/api/{}/../x", "%61".repeat(3000));
+        let hostile = "/".repeat(1 << 16);
+        let extra = ["/a/./b/../%2e%2E/c", long.as_str(), hostile.as_str()];
+        for case in &vector.cases {
+            for path in std::iter::once(case.path.as_str()).chain(extra) {
+                let before = ALLOCATIONS.load(Ordering::SeqCst);
+                let request = support::request(case);
+                let decision = set.decide(path.as_bytes(), &request);
+                std::hint::black_box((decision.headers().count(), decision.vary()));
+                let after = ALLOCATIONS.load(Ordering::SeqCst);
+                routed += 1;
+                if after != before {
+                    offenders.push(format!(
+                        "{} / {} at {path:.40}: {} allocations",
+                        vector.file,
+                        case.name,
+                        after - before
+                    ));
+                }
+            }
+        }
+    }
+    assert!(routed >= 100, "only {routed} routed cases measured");
+
     // Hostile input: 1 MiB in every field is refused, still without allocating.
     let policy = corsgate::Policy::builder()
         .origins(["https://app.example.com"])

@@ -10,4 +10,4 @@ pub mod oracle;
 pub mod vectors;
 
 pub use compare::{compare, Observed};
-pub use vectors::{build, load_vectors, request, Case, Vector};
+pub use vectors::{build, build_set, load_route_vectors, load_vectors, request, Case, Vector};

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use corsgate::{Policy, PolicyBuilder, PolicyError, Request};
+use corsgate::{Policy, PolicyBuilder, PolicyError, PolicySet, Request};
 use serde_json::Value;
 
 /// One vector file: a policy, and either the error codes building it must
@@ -24,6 +24,8 @@ pub struct Case {
     pub name: String,
     /// The request method.
     pub method: String,
+    /// The request path (`/` when the case gives none).
+    pub path: String,
     /// The header lines, in order.
     pub headers: Vec<(String, String)>,
     /// The `expect` object, compared by [`crate::compare`].
@@ -38,7 +40,17 @@ pub fn conformance_dir() -> PathBuf {
 /// Every vector, in file order; panics when there are none or one does not
 /// parse, so a missing directory cannot pass as green.
 pub fn load_vectors() -> Vec<Vector> {
-    let mut files: Vec<_> = std::fs::read_dir(conformance_dir())
+    load_dir(&conformance_dir())
+}
+
+/// Every route vector (`tests/conformance/routes/`): a policy file with
+/// `routes`, and cases whose requests carry a `path`.
+pub fn load_route_vectors() -> Vec<Vector> {
+    load_dir(&conformance_dir().join("routes"))
+}
+
+fn load_dir(dir: &Path) -> Vec<Vector> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("tests/conformance exists")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -77,6 +89,7 @@ fn parse_case(c: &Value) -> Case {
     Case {
         name: c["name"].as_str().unwrap().to_owned(),
         method: request["method"].as_str().unwrap().to_owned(),
+        path: request["path"].as_str().unwrap_or("/").to_owned(),
         headers: request["headers"]
             .as_array()
             .map(|hs| {
@@ -97,6 +110,11 @@ fn parse_case(c: &Value) -> Case {
 /// Builds a vector's policy.
 pub fn build(policy: &Value) -> Result<Policy, PolicyError> {
     PolicyBuilder::from_value(policy).build()
+}
+
+/// Builds a vector's policy file as a [`PolicySet`] (with or without routes).
+pub fn build_set(policy: &Value) -> Result<PolicySet, PolicyError> {
+    PolicySet::from_value(policy)
 }
 
 /// Every valid policy among the vectors, in file order.

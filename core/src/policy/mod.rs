@@ -350,7 +350,7 @@ pub(crate) struct VaryTokens {
     pub line: &'static str,
 }
 
-const VARY_NONE: &VaryTokens = &VaryTokens {
+pub(crate) const VARY_NONE: &VaryTokens = &VaryTokens {
     tokens: &[],
     line: "",
 };
