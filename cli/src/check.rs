@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use corsgate::{Decision, Explanation, Kind, Request};
+use corsgate::{Decision, Explanation, Kind, PolicySet, Request};
 
 use crate::policy_file;
 
@@ -39,6 +39,9 @@ pub struct CheckArgs {
     /// Send Access-Control-Request-Private-Network: true
     #[arg(long)]
     private_network: bool,
+    /// The request path, which picks the route of a policy file with routes
+    #[arg(long, default_value = "/")]
+    path: String,
     /// The resource URL quoted in the browser console messages
     #[arg(long, default_value = "https://api.example.com/")]
     url: String,
@@ -67,11 +70,18 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     if args.private_network {
         request.push_header(b"Access-Control-Request-Private-Network", b"true");
     }
-    let decision = policy.decide(&request);
+    let decision = policy.decide(args.path.as_bytes(), &request);
     let explanation = decision.explain(&args.url);
     let style = Style::for_stdout();
     let mut out = std::io::stdout().lock();
-    if let Err(error) = write_report(&mut out, &style, &decision, explanation.as_ref()) {
+    let route = route_line(&policy, args.path.as_bytes());
+    if let Err(error) = write_report(
+        &mut out,
+        &style,
+        route.as_deref(),
+        &decision,
+        explanation.as_ref(),
+    ) {
         eprintln!("corsgate: cannot write stdout: {error}");
         return ExitCode::from(2);
     }
@@ -82,15 +92,40 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
 }
 
+/// Which route answers `path`, for a policy file with routes.
+fn route_line(policy: &PolicySet, path: &[u8]) -> Option<String> {
+    if policy.as_single().is_some() {
+        return None;
+    }
+    let index = policy.route_index(path);
+    Some(match index.map(|i| (i, &policy.routes()[i])) {
+        None => "outside every route (not CORS)".to_owned(),
+        Some((i, route)) => {
+            let target = match (route.policy(), route.policy_name()) {
+                (None, _) => "policy = false (not CORS)".to_owned(),
+                (Some(_), Some(name)) => format!("policy {name:?}"),
+                (Some(_), None) => "its inline policy".to_owned(),
+            };
+            format!("routes[{i}] {:?}, {target}", route.pattern())
+        }
+    })
+}
+
 fn write_report(
     out: &mut impl Write,
     style: &Style,
+    route: Option<&str>,
     decision: &Decision<'_>,
     explanation: Option<&Explanation>,
 ) -> std::io::Result<()> {
     let kind = decision.kind();
+    if let Some(route) = route {
+        writeln!(out, "{} {route}", style.label("route:  "))?;
+    }
     writeln!(out, "{} {kind}", style.label("kind:   "))?;
+    let no_policy = route.is_some_and(|r| r.ends_with("(not CORS)"));
     let result = match (kind, decision.reason()) {
+        (Kind::NotCors, _) if no_policy => style.green("not CORS on this path"),
         (Kind::NotCors, _) => style.green("not a CORS request (no Origin)"),
         (_, Some(reason)) => style.red(&format!("refused ({reason})")),
         (_, None) => style.green("allowed"),

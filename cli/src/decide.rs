@@ -6,15 +6,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use corsgate::{Decision, Policy, Request};
+use corsgate::{Decision, PolicySet, Request};
 use serde_json::{json, Value};
 
 use crate::policy_file::{self, LoadError};
 
 /// Decide requests read as JSON lines on stdin.
 ///
-/// Each line is {"method": "...", "headers": [["Name", "value"], ...]}
-/// (`headers` may also be an object of name to value). Each answer is
+/// Each line is {"method": "...", "path": "/...", "headers": [["Name", "value"], ...]}
+/// (`headers` may also be an object of name to value; `path`, the request
+/// path that picks the route of a policy file with routes, defaults to `/`). Each answer is
 /// {"kind", "allowed", "status", "headers", "vary", "reason"} on its own line;
 /// a line that cannot be read gets {"error": "line N: ..."} and the rest still
 /// run. Exits 0, or 1 when the policy is invalid, 2 when it cannot be read.
@@ -71,7 +72,7 @@ pub fn run(args: &DecideArgs) -> ExitCode {
     }
 }
 
-fn answer_line(policy: &Policy, line: &[u8]) -> Result<String, String> {
+fn answer_line(policy: &PolicySet, line: &[u8]) -> Result<String, String> {
     let text = std::str::from_utf8(line).map_err(|_| "not UTF-8".to_owned())?;
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let wire = WireRequest::read(&value)?;
@@ -81,12 +82,15 @@ fn answer_line(policy: &Policy, line: &[u8]) -> Result<String, String> {
             .iter()
             .map(|(n, v)| (n.as_bytes(), v.as_bytes())),
     );
-    Ok(decision_json(&policy.decide(&request)))
+    Ok(decision_json(
+        &policy.decide(wire.path.as_bytes(), &request),
+    ))
 }
 
 /// A SPEC §8 request object: the method and the header lines, in order.
 struct WireRequest<'v> {
     method: &'v str,
+    path: &'v str,
     headers: Vec<(&'v str, &'v str)>,
 }
 
@@ -99,6 +103,11 @@ impl<'v> WireRequest<'v> {
             Some(Value::String(method)) => method.as_str(),
             Some(_) => return Err("\"method\" must be a string".to_owned()),
             None => return Err("missing \"method\"".to_owned()),
+        };
+        let path = match object.get("path") {
+            None | Some(Value::Null) => "/",
+            Some(Value::String(path)) => path.as_str(),
+            Some(_) => return Err("\"path\" must be a string, like \"/api/users\"".to_owned()),
         };
         let headers = match object.get("headers") {
             None | Some(Value::Null) => Vec::new(),
@@ -116,7 +125,11 @@ impl<'v> WireRequest<'v> {
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(HEADERS_SHAPE.to_owned()),
         };
-        Ok(WireRequest { method, headers })
+        Ok(WireRequest {
+            method,
+            path,
+            headers,
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use corsgate::{ErrorCode, Finding, Policy, PolicyError};
+use corsgate::{ErrorCode, Finding, PolicyError, PolicySet};
 
 /// Why a policy file gave no policy.
 pub enum LoadError {
@@ -28,9 +28,9 @@ impl fmt::Display for LoadError {
     }
 }
 
-/// Reads and validates the policy at `path`: `.json` as JSON, `.toml` as TOML,
-/// anything else as TOML and then as JSON.
-pub fn load(path: &Path) -> Result<Policy, LoadError> {
+/// Reads and validates the policy file at `path` (one policy, or routes):
+/// `.json` as JSON, `.toml` as TOML, anything else as TOML and then as JSON.
+pub fn load(path: &Path) -> Result<PolicySet, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|error| LoadError::Unreadable {
         path: path.to_owned(),
         error,
@@ -39,19 +39,19 @@ pub fn load(path: &Path) -> Result<Policy, LoadError> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     let result = match extension.as_deref() {
-        Some("json") => Policy::from_json(&text),
-        Some("toml") => Policy::from_toml(&text),
+        Some("json") => PolicySet::from_json(&text),
+        Some("toml") => PolicySet::from_toml(&text),
         _ => parse_unknown_format(&text),
     };
     result.map_err(LoadError::Invalid)
 }
 
-fn parse_unknown_format(text: &str) -> Result<Policy, PolicyError> {
-    let toml_error = match Policy::from_toml(text) {
+fn parse_unknown_format(text: &str) -> Result<PolicySet, PolicyError> {
+    let toml_error = match PolicySet::from_toml(text) {
         Err(e) if e.has(ErrorCode::InvalidSyntax) => e,
         other => return other,
     };
-    match Policy::from_json(text) {
+    match PolicySet::from_json(text) {
         // Both failed to parse: the syntax error of the format it resembles helps most.
         Err(json_error) if json_error.has(ErrorCode::InvalidSyntax) => {
             if text.trim_start().starts_with(['{', '[']) {

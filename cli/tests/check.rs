@@ -129,3 +129,48 @@ fn version_and_help() {
         );
     }
 }
+
+#[test]
+fn a_route_file_names_the_route_that_answered() {
+    let routes = repo_path("examples/routes.toml");
+    let routes = routes.to_str().unwrap();
+    let run = |path: &str| {
+        let output = corsgate(
+            &[
+                "check",
+                "--policy",
+                routes,
+                "--origin",
+                "https://app.example.com",
+                "--path",
+                path,
+            ],
+            "",
+        );
+        (output.status.code(), stdout(&output))
+    };
+    let (code, text) = run("/api/users?page=2");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.starts_with(
+            "route:   routes[2] \"/api/**\", policy \"app\"\nkind:    actual\nresult:  allowed\n"
+        ),
+        "{text}"
+    );
+    let (code, text) = run("/api/admin/users");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.starts_with("route:   routes[1] \"/api/admin/**\", policy = false (not CORS)\nkind:    not-cors\nresult:  not CORS on this path\nheaders: none\nvary:    none\n"),
+        "{text}"
+    );
+    let (_, text) = run("/about");
+    assert!(
+        text.starts_with("route:   outside every route (not CORS)\n"),
+        "{text}"
+    );
+    let (_, text) = run("/api/public/feed");
+    assert!(text.contains("Access-Control-Allow-Origin: *\n"), "{text}");
+    let lint = corsgate(&["lint", routes], "");
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+    assert_eq!(stdout(&lint), format!("{routes}: valid, 0 warnings\n"));
+}

@@ -3,15 +3,33 @@
 
 mod support;
 
-use corsgate_testkit::{compare, load_vectors, Observed};
+use corsgate_testkit::{compare, load_route_vectors, load_vectors, Observed, Vector};
 use serde_json::{json, Value};
 use support::{corsgate, scratch_file, stdout};
 
 #[test]
 fn every_conformance_vector_passes_through_the_cli() {
+    let (cases_run, invalid_run) = run(load_vectors());
+    assert!(cases_run >= 200, "only {cases_run} request cases ran");
+    assert!(invalid_run > 0, "no invalid-policy vectors ran");
+    println!("conformance through the CLI: {cases_run} cases, {invalid_run} invalid policies");
+}
+
+#[test]
+fn every_route_vector_passes_through_the_cli() {
+    let (cases_run, invalid_run) = run(load_route_vectors());
+    assert!(
+        cases_run >= 25 && invalid_run >= 5,
+        "{cases_run} cases, {invalid_run} invalid"
+    );
+}
+
+/// Runs `vectors` through `decide` and `lint --json`: the counts of request
+/// cases and invalid policies run; panics listing every failure.
+fn run(vectors: Vec<Vector>) -> (usize, usize) {
     let mut failures = Vec::new();
     let (mut cases_run, mut invalid_run) = (0, 0);
-    for vector in load_vectors() {
+    for vector in vectors {
         let file = &vector.file;
         let policy = scratch_file(&format!("conformance-{file}"), &vector.policy.to_string());
         let policy = policy.to_str().unwrap();
@@ -45,7 +63,7 @@ fn every_conformance_vector_passes_through_the_cli() {
             .map(|case| {
                 format!(
                     "{}\n",
-                    json!({"method": case.method, "headers": case.headers})
+                    json!({"method": case.method, "path": case.path, "headers": case.headers})
                 )
             })
             .collect();
@@ -79,7 +97,5 @@ fn every_conformance_vector_passes_through_the_cli() {
         failures.len(),
         failures.join("\n")
     );
-    assert!(cases_run >= 200, "only {cases_run} request cases ran");
-    assert!(invalid_run > 0, "no invalid-policy vectors ran");
-    println!("conformance through the CLI: {cases_run} cases, {invalid_run} invalid policies");
+    (cases_run, invalid_run)
 }

@@ -226,12 +226,19 @@ impl PolicySet {
     /// ignored), if any.
     #[inline]
     pub fn route(&self, path: &[u8]) -> Option<&Route> {
+        self.route_index(path).map(|i| &self.routes[i])
+    }
+
+    /// The index in [`routes`](Self::routes) of the route that answers
+    /// `path`, if any.
+    #[inline]
+    pub fn route_index(&self, path: &[u8]) -> Option<usize> {
         if self.single.is_some() {
-            return self.routes.first();
+            return Some(0);
         }
         let normalized = path::normalize(path);
         let index = normalized.bytes().map_or(NONE, |p| self.table.lookup(p));
-        self.routes.get(index as usize)
+        (index != NONE).then_some(index as usize)
     }
 
     /// The policy that answers `path`; `None` when it is outside every
