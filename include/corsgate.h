@@ -78,6 +78,11 @@ enum corsgate_result
    * Nothing to change (e.g. `Vary` already lists every token, or is `*`).
    */
   CORSGATE_RESULT_UNCHANGED = 8,
+  /**
+   * The policy file has routes: decide with `corsgate_policy_decide_path`
+   * (or `_values_path`), giving the request path.
+   */
+  CORSGATE_RESULT_NEEDS_PATH = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -206,8 +211,9 @@ typedef uint32_t corsgate_source;
 typedef struct corsgate_findings corsgate_findings;
 
 /**
- * A validated, compiled CORS policy. Immutable: share one pointer across
- * threads freely; free it once, after the last use.
+ * A validated, compiled CORS policy file: one policy, or routes each with
+ * its own. Immutable: share one pointer across threads freely; free it
+ * once, after the last use.
  */
 typedef struct corsgate_policy corsgate_policy;
 
@@ -533,7 +539,9 @@ corsgate_result corsgate_policy_free(struct corsgate_policy *policy);
  * Decides the CORS response for a request given as its method and header
  * lines (any headers; only `Origin` and `Access-Control-Request-*` are
  * read; repeated lines are passed as repeated entries). Writes the decision
- * to `*out`. Never allocates.
+ * to `*out`. Never allocates. A policy file with routes needs the request
+ * path: this returns `CORSGATE_RESULT_NEEDS_PATH` for one; call
+ * `corsgate_policy_decide_path`.
  *
  * The decision borrows from `policy`, from the bytes `method` and `lines`
  * point to, and from `*out` itself (see `corsgate_decision`).
@@ -546,10 +554,28 @@ corsgate_result corsgate_policy_decide(const struct corsgate_policy *policy,
                                        struct corsgate_decision *out);
 
 /**
+ * As `corsgate_policy_decide`, for a request made to `path` (`path_len`
+ * bytes: the path the server routes on, with or without its query), which
+ * picks the route of a policy file with routes; a file without routes
+ * ignores it. A path outside every route, or on a `policy = false` route,
+ * is decided `not-cors` with no headers and no `Vary`. Never allocates.
+ */
+corsgate_result corsgate_policy_decide_path(const struct corsgate_policy *policy,
+                                            const uint8_t *method,
+                                            size_t method_len,
+                                            const uint8_t *path,
+                                            size_t path_len,
+                                            const struct corsgate_header_line *lines,
+                                            size_t lines_len,
+                                            struct corsgate_decision *out);
+
+/**
  * Decides for a request given as its method and the values of the four
  * headers corsgate reads, each one line; a NULL pointer means the header is
  * absent (an empty value is `{ NULL, 0 }` or any pointer with length 0).
- * To pass several lines of one header, use `corsgate_policy_decide`.
+ * To pass several lines of one header, use `corsgate_policy_decide`. A
+ * policy file with routes returns `CORSGATE_RESULT_NEEDS_PATH`; call
+ * `corsgate_policy_decide_values_path`.
  */
 corsgate_result corsgate_policy_decide_values(const struct corsgate_policy *policy,
                                               const uint8_t *method,
@@ -559,6 +585,21 @@ corsgate_result corsgate_policy_decide_values(const struct corsgate_policy *poli
                                               const struct corsgate_bytes *request_headers,
                                               const struct corsgate_bytes *request_private_network,
                                               struct corsgate_decision *out);
+
+/**
+ * As `corsgate_policy_decide_values`, for a request made to `path`
+ * (see `corsgate_policy_decide_path`). Never allocates.
+ */
+corsgate_result corsgate_policy_decide_values_path(const struct corsgate_policy *policy,
+                                                   const uint8_t *method,
+                                                   size_t method_len,
+                                                   const uint8_t *path,
+                                                   size_t path_len,
+                                                   const struct corsgate_bytes *origin,
+                                                   const struct corsgate_bytes *request_method,
+                                                   const struct corsgate_bytes *request_headers,
+                                                   const struct corsgate_bytes *request_private_network,
+                                                   struct corsgate_decision *out);
 
 /**
  * Explains a refusal (SPEC §7) from what `decision` (written by
@@ -587,7 +628,8 @@ corsgate_result corsgate_decision_explain(const struct corsgate_decision *decisi
 
 /**
  * Writes to `*warnings_out` the policy's lint warnings (SPEC §7: legal but
- * risky choices), possibly none. Free them with `corsgate_findings_free`.
+ * risky choices; for a route file, each route's policy's, and routes that
+ * can never match), possibly none. Free them with `corsgate_findings_free`.
  */
 corsgate_result corsgate_policy_lint(const struct corsgate_policy *policy,
                                      struct corsgate_findings **warnings_out);

@@ -43,6 +43,7 @@ run() {
   local suffix=$2
   shift 2
   "$@" "$out/conformance$suffix" tests/conformance
+  "$@" "$out/conformance$suffix" tests/conformance/routes
   "$@" "$out/hostile$suffix"
 }
 run "plain" ""

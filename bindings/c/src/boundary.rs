@@ -36,11 +36,14 @@ pub enum corsgate_result {
     InvalidArgument = 7,
     /// Nothing to change (e.g. `Vary` already lists every token, or is `*`).
     Unchanged = 8,
+    /// The policy file has routes: decide with `corsgate_policy_decide_path`
+    /// (or `_values_path`), giving the request path.
+    NeedsPath = 9,
 }
 
 impl corsgate_result {
     /// Every code, for `corsgate_result_name` and its tests.
-    pub(crate) const ALL: [corsgate_result; 9] = [
+    pub(crate) const ALL: [corsgate_result; 10] = [
         corsgate_result::Ok,
         corsgate_result::Panic,
         corsgate_result::NullParameter,
@@ -50,6 +53,7 @@ impl corsgate_result {
         corsgate_result::NothingToExplain,
         corsgate_result::InvalidArgument,
         corsgate_result::Unchanged,
+        corsgate_result::NeedsPath,
     ];
 
     /// The name as C spells it, e.g. `CORSGATE_RESULT_NULL_PARAMETER`.
@@ -64,6 +68,7 @@ impl corsgate_result {
             corsgate_result::NothingToExplain => "CORSGATE_RESULT_NOTHING_TO_EXPLAIN",
             corsgate_result::InvalidArgument => "CORSGATE_RESULT_INVALID_ARGUMENT",
             corsgate_result::Unchanged => "CORSGATE_RESULT_UNCHANGED",
+            corsgate_result::NeedsPath => "CORSGATE_RESULT_NEEDS_PATH",
         }
     }
 }

@@ -1,12 +1,13 @@
-//! `corsgate_policy`: building from JSON or TOML (with an optional origin
-//! callback), deciding, explaining and linting.
+//! `corsgate_policy`: building from JSON or TOML (one policy or a route
+//! file, with an optional origin callback), deciding, explaining and linting.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::fmt::Write as _;
 use std::ptr::{self, addr_of_mut};
+use std::sync::Arc;
 
 use corsgate::limits::MAX_ORIGIN_LEN;
-use corsgate::{Check, Decision, Policy, PolicyBuilder, Refusal, Request, Source};
+use corsgate::{Check, Decision, Policy, PolicyBuilder, PolicySet, Refusal, Request, Source};
 
 use crate::boundary::{corsgate_result, ffi_boundary, slice, write, Outcome, UserData};
 use crate::findings::corsgate_findings;
@@ -16,11 +17,23 @@ use crate::types::{
     CORSGATE_MAX_VARY, CORSGATE_REFLECTED_HEADERS_CAP,
 };
 
-/// A validated, compiled CORS policy. Immutable: share one pointer across
-/// threads freely; free it once, after the last use.
+/// A validated, compiled CORS policy file: one policy, or routes each with
+/// its own. Immutable: share one pointer across threads freely; free it
+/// once, after the last use.
 #[allow(non_camel_case_types)]
 pub struct corsgate_policy {
-    inner: Policy,
+    inner: PolicySet,
+}
+
+impl corsgate_policy {
+    /// The one policy of a file without routes.
+    #[inline]
+    fn single(&self) -> Result<&Policy, corsgate_result> {
+        self.inner
+            .as_single()
+            .map(|p| &**p)
+            .ok_or(corsgate_result::NeedsPath)
+    }
 }
 
 // include/README.md promises one policy may be shared by every thread.
@@ -101,14 +114,19 @@ unsafe fn build(
         Ok(text) => text,
         Err(e) => return refused(corsgate_findings::not_utf8(e.valid_up_to())),
     };
-    let mut builder = match format {
-        Format::Json => PolicyBuilder::from_json(text),
-        Format::Toml => PolicyBuilder::from_toml(text),
+    let callback = callback.map(Arc::new);
+    let configure = |builder: PolicyBuilder| match &callback {
+        Some(callback) => {
+            let callback = callback.clone();
+            builder.origin_predicate(move |origin| callback.allows(origin))
+        }
+        None => builder,
     };
-    if let Some(callback) = callback {
-        builder = builder.origin_predicate(move |origin| callback.allows(origin));
-    }
-    match builder.build() {
+    let built = match format {
+        Format::Json => PolicySet::from_json_with(text, &configure),
+        Format::Toml => PolicySet::from_toml_with(text, &configure),
+    };
+    match built {
         Ok(inner) => {
             let policy = Box::into_raw(Box::new(corsgate_policy { inner }));
             // SAFETY: checked by the boundary, vouched for by the caller.
@@ -336,7 +354,9 @@ fn refusal_to_c(decision: &Decision<'_>) -> corsgate_refusal {
 /// Decides the CORS response for a request given as its method and header
 /// lines (any headers; only `Origin` and `Access-Control-Request-*` are
 /// read; repeated lines are passed as repeated entries). Writes the decision
-/// to `*out`. Never allocates.
+/// to `*out`. Never allocates. A policy file with routes needs the request
+/// path: this returns `CORSGATE_RESULT_NEEDS_PATH` for one; call
+/// `corsgate_policy_decide_path`.
 ///
 /// The decision borrows from `policy`, from the bytes `method` and `lines`
 /// point to, and from `*out` itself (see `corsgate_decision`).
@@ -352,7 +372,7 @@ pub extern "C" fn corsgate_policy_decide(
     ffi_boundary! {
         require(policy, out);
         // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
-        let policy = unsafe { &(*policy).inner };
+        let policy = unsafe { &*policy }.single()?;
         // SAFETY: the caller follows the (pointer, length) rule.
         let mut request = Request::new(unsafe { slice(method, method_len) }?);
         // SAFETY: the caller follows the (pointer, length) rule, and the
@@ -364,10 +384,45 @@ pub extern "C" fn corsgate_policy_decide(
     }
 }
 
+/// As `corsgate_policy_decide`, for a request made to `path` (`path_len`
+/// bytes: the path the server routes on, with or without its query), which
+/// picks the route of a policy file with routes; a file without routes
+/// ignores it. A path outside every route, or on a `policy = false` route,
+/// is decided `not-cors` with no headers and no `Vary`. Never allocates.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_decide_path(
+    policy: *const corsgate_policy,
+    method: *const u8,
+    method_len: usize,
+    path: *const u8,
+    path_len: usize,
+    lines: *const corsgate_header_line,
+    lines_len: usize,
+    out: *mut corsgate_decision,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy, out);
+        // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
+        let set = unsafe { &(*policy).inner };
+        // SAFETY: the caller follows the (pointer, length) rule.
+        let path = unsafe { slice(path, path_len) }?;
+        // SAFETY: the caller follows the (pointer, length) rule.
+        let mut request = Request::new(unsafe { slice(method, method_len) }?);
+        // SAFETY: the caller follows the (pointer, length) rule, and the
+        // lines outlive this call.
+        unsafe { push_lines(&mut request, slice(lines, lines_len)?) }?;
+        // SAFETY: the boundary checked `out`; the caller vouched for it.
+        unsafe { write_decision(&set.decide(path, &request), out) };
+        Ok(())
+    }
+}
+
 /// Decides for a request given as its method and the values of the four
 /// headers corsgate reads, each one line; a NULL pointer means the header is
 /// absent (an empty value is `{ NULL, 0 }` or any pointer with length 0).
-/// To pass several lines of one header, use `corsgate_policy_decide`.
+/// To pass several lines of one header, use `corsgate_policy_decide`. A
+/// policy file with routes returns `CORSGATE_RESULT_NEEDS_PATH`; call
+/// `corsgate_policy_decide_values_path`.
 #[no_mangle]
 pub extern "C" fn corsgate_policy_decide_values(
     policy: *const corsgate_policy,
@@ -382,7 +437,7 @@ pub extern "C" fn corsgate_policy_decide_values(
     ffi_boundary! {
         require(policy, out);
         // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
-        let policy = unsafe { &(*policy).inner };
+        let policy = unsafe { &*policy }.single()?;
         // SAFETY: the caller follows the pointer rules for all five.
         let request = unsafe {
             Request::from_values(
@@ -395,6 +450,43 @@ pub extern "C" fn corsgate_policy_decide_values(
         };
         // SAFETY: the boundary checked `out`; the caller vouched for it.
         unsafe { write_decision(&policy.decide(&request), out) };
+        Ok(())
+    }
+}
+
+/// As `corsgate_policy_decide_values`, for a request made to `path`
+/// (see `corsgate_policy_decide_path`). Never allocates.
+#[no_mangle]
+pub extern "C" fn corsgate_policy_decide_values_path(
+    policy: *const corsgate_policy,
+    method: *const u8,
+    method_len: usize,
+    path: *const u8,
+    path_len: usize,
+    origin: *const corsgate_bytes,
+    request_method: *const corsgate_bytes,
+    request_headers: *const corsgate_bytes,
+    request_private_network: *const corsgate_bytes,
+    out: *mut corsgate_decision,
+) -> corsgate_result {
+    ffi_boundary! {
+        require(policy, out);
+        // SAFETY: a non-NULL policy is a live `corsgate_policy` (contract).
+        let set = unsafe { &(*policy).inner };
+        // SAFETY: the caller follows the (pointer, length) rule.
+        let path = unsafe { slice(path, path_len) }?;
+        // SAFETY: the caller follows the pointer rules for all five.
+        let request = unsafe {
+            Request::from_values(
+                slice(method, method_len)?,
+                optional(origin)?,
+                optional(request_method)?,
+                optional(request_headers)?,
+                optional(request_private_network)?,
+            )
+        };
+        // SAFETY: the boundary checked `out`; the caller vouched for it.
+        unsafe { write_decision(&set.decide(path, &request), out) };
         Ok(())
     }
 }
@@ -479,7 +571,8 @@ pub extern "C" fn corsgate_decision_explain(
 }
 
 /// Writes to `*warnings_out` the policy's lint warnings (SPEC §7: legal but
-/// risky choices), possibly none. Free them with `corsgate_findings_free`.
+/// risky choices; for a route file, each route's policy's, and routes that
+/// can never match), possibly none. Free them with `corsgate_findings_free`.
 #[no_mangle]
 pub extern "C" fn corsgate_policy_lint(
     policy: *const corsgate_policy,

@@ -575,7 +575,11 @@ fn names_of_codes_kinds_and_reasons() {
         "invalid-request-headers"
     );
     assert_eq!(
-        corsgate_result_name(9, s.as_mut_ptr()),
+        name(corsgate_result_name(9, s.as_mut_ptr()), &mut s),
+        "CORSGATE_RESULT_NEEDS_PATH"
+    );
+    assert_eq!(
+        corsgate_result_name(10, s.as_mut_ptr()),
         corsgate_result::InvalidArgument
     );
     assert_eq!(

@@ -222,8 +222,8 @@ static int eq_ci(const char *a, const char *b) {
 }
 
 /* Decides through corsgate_policy_decide_values when each read header is one line. */
-static int check_values(const corsgate_policy *policy, const char *method, const corsgate_header_line *lines,
-                        size_t n, const corsgate_decision *want) {
+static int check_values(const corsgate_policy *policy, const char *method, const char *path,
+                        const corsgate_header_line *lines, size_t n, const corsgate_decision *want) {
     static const char *const names[4] = {"origin", "access-control-request-method",
                                          "access-control-request-headers",
                                          "access-control-request-private-network"};
@@ -241,8 +241,8 @@ static int check_values(const corsgate_policy *policy, const char *method, const
         }
     }
     corsgate_decision d;
-    if (corsgate_policy_decide_values(policy, (const uint8_t *)method, strlen(method), ptrs[0], ptrs[1], ptrs[2],
-                                      ptrs[3], &d) != CORSGATE_RESULT_OK)
+    if (corsgate_policy_decide_values_path(policy, (const uint8_t *)method, strlen(method), (const uint8_t *)path,
+                                           strlen(path), ptrs[0], ptrs[1], ptrs[2], ptrs[3], &d) != CORSGATE_RESULT_OK)
         return 0;
     return same_decision(&d, want);
 }
@@ -267,13 +267,24 @@ static int check_explain(const corsgate_policy *policy, const char *method, cons
     return ok;
 }
 
-static int run_cases(const char *file, const corsgate_policy *policy, const cJSON *cases) {
+/* Without a path, a file with routes is refused and one without decides the same. */
+static int check_pathless(const corsgate_policy *policy, int routes, const char *method,
+                          const corsgate_header_line *lines, size_t n, const corsgate_decision *want) {
+    corsgate_decision d;
+    corsgate_result r = corsgate_policy_decide(policy, (const uint8_t *)method, strlen(method), lines, n, &d);
+    if (routes) return r == CORSGATE_RESULT_NEEDS_PATH;
+    return r == CORSGATE_RESULT_OK && same_decision(&d, want);
+}
+
+static int run_cases(const char *file, const corsgate_policy *policy, int routes, const cJSON *cases) {
     int passed = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, cases) {
         const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
         const cJSON *request = cJSON_GetObjectItem(c, "request");
         const char *method = cJSON_GetObjectItem(request, "method")->valuestring;
+        const cJSON *path_item = cJSON_GetObjectItem(request, "path");
+        const char *path = cJSON_IsString(path_item) ? path_item->valuestring : "/";
         const cJSON *headers = cJSON_GetObjectItem(request, "headers");
         size_t n = (size_t)cJSON_GetArraySize(headers);
         corsgate_header_line *lines = calloc(n + 1, sizeof *lines);
@@ -284,12 +295,15 @@ static int run_cases(const char *file, const corsgate_policy *policy, const cJSO
             lines[i].value = (corsgate_bytes){(const uint8_t *)hv, strlen(hv)};
         }
         corsgate_decision d;
-        corsgate_result r = corsgate_policy_decide(policy, (const uint8_t *)method, strlen(method), lines, n, &d);
+        corsgate_result r = corsgate_policy_decide_path(policy, (const uint8_t *)method, strlen(method),
+                                                        (const uint8_t *)path, strlen(path), lines, n, &d);
         if (r != CORSGATE_RESULT_OK) {
             fail(file, name, "decide did not return OK", NULL);
         } else if (check_decision(file, name, &d, cJSON_GetObjectItem(c, "expect"))) {
-            if (!check_values(policy, method, lines, n, &d))
-                fail(file, name, "corsgate_policy_decide_values disagrees", NULL);
+            if (!check_values(policy, method, path, lines, n, &d))
+                fail(file, name, "corsgate_policy_decide_values_path disagrees", NULL);
+            else if (!check_pathless(policy, routes, method, lines, n, &d))
+                fail(file, name, "corsgate_policy_decide without a path", NULL);
             else if (!check_explain(policy, method, lines, n, &d))
                 fail(file, name, "explain", NULL);
             else
@@ -367,7 +381,8 @@ int main(int argc, char **argv) {
             snprintf(detail, sizeof detail, "%.*s", (int)first.message.len, first.message.data);
             fail(file, NULL, "policy refused", detail);
         } else {
-            passed += run_cases(file, policy, cJSON_GetObjectItem(vector, "cases"));
+            int routes = cJSON_GetObjectItem(cJSON_GetObjectItem(vector, "policy"), "routes") != NULL;
+            passed += run_cases(file, policy, routes, cJSON_GetObjectItem(vector, "cases"));
         }
         corsgate_findings_free(errors);
         corsgate_policy_free(policy);

@@ -179,7 +179,7 @@ impl PolicySet {
 
     /// As [`from_json`](Self::from_json), with each policy's builder passed
     /// through `configure` first (to add an origin predicate, say).
-    pub fn from_json_with(text: &str, configure: &Configure) -> Result<PolicySet, PolicyError> {
+    pub fn from_json_with(text: &str, configure: &Configure<'_>) -> Result<PolicySet, PolicyError> {
         match serde_json::from_str::<Value>(text) {
             Ok(v) => Self::from_value_with(&v, configure),
             // The single-policy reader words syntax errors.
@@ -191,7 +191,7 @@ impl PolicySet {
 
     /// As [`from_toml`](Self::from_toml), with each policy's builder passed
     /// through `configure` first.
-    pub fn from_toml_with(text: &str, configure: &Configure) -> Result<PolicySet, PolicyError> {
+    pub fn from_toml_with(text: &str, configure: &Configure<'_>) -> Result<PolicySet, PolicyError> {
         match toml::from_str::<toml::Table>(text) {
             Ok(t) => Self::from_value_with(&toml_to_json(toml::Value::Table(t)), configure),
             Err(_) => Err(configure(PolicyBuilder::from_toml(text))
@@ -202,7 +202,7 @@ impl PolicySet {
 
     /// As [`from_value`](Self::from_value), with each policy's builder
     /// passed through `configure` first.
-    pub fn from_value_with(value: &Value, configure: &Configure) -> Result<PolicySet, PolicyError> {
+    pub fn from_value_with(value: &Value, configure: &Configure<'_>) -> Result<PolicySet, PolicyError> {
         match value.as_object() {
             Some(table) if is_route_file(table) => read_route_file(table, configure),
             _ => {
@@ -348,7 +348,7 @@ impl PolicySet {
 }
 
 /// How a host adjusts each policy's builder before it is built.
-pub type Configure = dyn Fn(PolicyBuilder) -> PolicyBuilder;
+pub type Configure<'a> = dyn Fn(PolicyBuilder) -> PolicyBuilder + 'a;
 
 /// Routes written in Rust, in matching order.
 ///
@@ -521,7 +521,7 @@ fn placed<C>(mut finding: crate::Finding<C>, label: &str) -> crate::Finding<C> {
 
 fn read_route_file(
     table: &Map<String, Value>,
-    configure: &Configure,
+    configure: &Configure<'_>,
 ) -> Result<PolicySet, PolicyError> {
     let mut problems = Vec::new();
     for key in table.keys() {
@@ -598,7 +598,7 @@ fn type_problem(key: &str, want: &str, got: &Value) -> Problem {
 fn build_policy(
     value: &Value,
     label: &str,
-    configure: &Configure,
+    configure: &Configure<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<Arc<Policy>> {
     match configure(PolicyBuilder::from_value(value)).build() {
@@ -614,7 +614,7 @@ fn read_route(
     i: usize,
     item: &Value,
     named: &mut [(String, Option<Arc<Policy>>, bool)],
-    configure: &Configure,
+    configure: &Configure<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<Route> {
     let here = format!("routes[{i}]");
