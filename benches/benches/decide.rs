@@ -169,5 +169,55 @@ fn scaling(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, cases, scaling);
+/// Route lookup (`PolicySet::route_index`) with 1, 10 and 100 routes: a
+/// path matching the last route, a path outside every route, and a path
+/// that needs normalizing (dot segments, an escape) first.
+fn routes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scaling: routes");
+    for n in [1usize, 10, 100] {
+        let policy = corsgate::Policy::builder()
+            .origins(["https://app.example.com"])
+            .build()
+            .unwrap();
+        let policy = std::sync::Arc::new(policy);
+        let mut builder = corsgate::PolicySet::builder();
+        for i in 0..n {
+            let pattern = match i % 3 {
+                0 => format!("/svc{i}/**"),
+                1 => format!("/svc{i}/*/items"),
+                _ => format!("/svc{i}/health"),
+            };
+            builder = builder.route_shared(&pattern, policy.clone());
+        }
+        let set = builder.build().unwrap();
+        let last = n - 1;
+        let hit = match last % 3 {
+            0 => format!("/svc{last}/users/42"),
+            1 => format!("/svc{last}/v1/items"),
+            _ => format!("/svc{last}/health"),
+        };
+        let dotted = format!(
+            "/svc{last}/x/../%2e/{}",
+            &hit[format!("/svc{last}/").len()..]
+        );
+        for (label, path) in [
+            ("hit", hit),
+            ("miss", "/nowhere/at/all".to_owned()),
+            ("normalized", dotted),
+        ] {
+            let expect_hit = label != "miss";
+            assert_eq!(
+                set.route_index(path.as_bytes()) == Some(last),
+                expect_hit,
+                "{label} {path}"
+            );
+            group.bench_with_input(BenchmarkId::new(label, n), &path, |b, path| {
+                b.iter(|| black_box(&set).route_index(black_box(path.as_bytes())))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, cases, scaling, routes);
 criterion_main!(benches);

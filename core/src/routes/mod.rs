@@ -202,7 +202,10 @@ impl PolicySet {
 
     /// As [`from_value`](Self::from_value), with each policy's builder
     /// passed through `configure` first.
-    pub fn from_value_with(value: &Value, configure: &Configure<'_>) -> Result<PolicySet, PolicyError> {
+    pub fn from_value_with(
+        value: &Value,
+        configure: &Configure<'_>,
+    ) -> Result<PolicySet, PolicyError> {
         match value.as_object() {
             Some(table) if is_route_file(table) => read_route_file(table, configure),
             _ => {
@@ -236,8 +239,7 @@ impl PolicySet {
         if self.single.is_some() {
             return Some(0);
         }
-        let normalized = path::normalize(path);
-        let index = normalized.bytes().map_or(NONE, |p| self.table.lookup(p));
+        let index = path::with_normalized(path, NONE, |p| self.table.lookup(p));
         (index != NONE).then_some(index as usize)
     }
 

@@ -56,6 +56,49 @@ pub(crate) fn normalize(raw: &[u8]) -> Normalized<'_> {
     rebuild(path)
 }
 
+/// Calls `f` with the normalized form of `raw` (see [`normalize`]), or
+/// returns `unmatched` when no route can match it. The common case, a path
+/// already in normal form, is one pass over its bytes and no copy; the
+/// stack buffer for a rewrite lives only in the out-of-line slow path.
+#[inline]
+pub(crate) fn with_normalized<R>(raw: &[u8], unmatched: R, f: impl FnOnce(&[u8]) -> R) -> R {
+    // One pass: the end of the path (`?`, `#`) and whether it needs rewriting.
+    let mut dots = Some(0u8);
+    let mut end = raw.len();
+    let mut normal = true;
+    for (i, &b) in raw.iter().enumerate() {
+        match b {
+            b'?' | b'#' => {
+                end = i;
+                break;
+            }
+            b'%' | b'\\' => normal = false,
+            b'/' => {
+                if matches!(dots, Some(1 | 2)) {
+                    normal = false;
+                }
+                dots = Some(0);
+            }
+            b'.' => dots = dots.map(|d| d.saturating_add(1)),
+            _ => dots = None,
+        }
+    }
+    let path = &raw[..end];
+    if normal && !matches!(dots, Some(1 | 2)) && path.first() == Some(&b'/') {
+        return f(path);
+    }
+    slow(raw, unmatched, f)
+}
+
+#[inline(never)]
+#[cold]
+fn slow<R>(raw: &[u8], unmatched: R, f: impl FnOnce(&[u8]) -> R) -> R {
+    match normalize(raw).bytes() {
+        Some(path) => f(path),
+        None => unmatched,
+    }
+}
+
 /// Whether `path` (starting with `/`) has no `\\`, no `%` and no dot segment.
 #[inline]
 fn is_normal(path: &[u8]) -> bool {
@@ -222,6 +265,20 @@ mod tests {
             ("/caf%c3%a9", "/caf%C3%A9"),
         ] {
             assert_eq!(n(raw).as_deref(), Some(want), "{raw}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_normalize() {
+        for raw in [
+            "/", "/api", "/a/./b", "/a/..", "/a/b/.", "/%61", "\\a", "*", "", "/a?b/../c", "/a/..?x",
+            "/a#/..", "/...", "/a.b/", "a/b", "/a//b",
+        ] {
+            let want = n(raw);
+            let got = with_normalized(raw.as_bytes(), None, |p| {
+                Some(String::from_utf8_lossy(p).into_owned())
+            });
+            assert_eq!(got, want, "{raw:?}");
         }
     }
 
