@@ -182,10 +182,10 @@ impl PolicySet {
     pub fn from_json_with(text: &str, configure: &Configure<'_>) -> Result<PolicySet, PolicyError> {
         match serde_json::from_str::<Value>(text) {
             Ok(v) => Self::from_value_with(&v, configure),
-            // The single-policy reader words syntax errors.
-            Err(_) => Err(configure(PolicyBuilder::from_json(text))
+            // The single-policy reader words syntax errors (and never builds).
+            Err(_) => configure(PolicyBuilder::from_json(text))
                 .build()
-                .expect_err("invalid JSON does not build")),
+                .map(PolicySet::from),
         }
     }
 
@@ -194,9 +194,9 @@ impl PolicySet {
     pub fn from_toml_with(text: &str, configure: &Configure<'_>) -> Result<PolicySet, PolicyError> {
         match toml::from_str::<toml::Table>(text) {
             Ok(t) => Self::from_value_with(&toml_to_json(toml::Value::Table(t)), configure),
-            Err(_) => Err(configure(PolicyBuilder::from_toml(text))
+            Err(_) => configure(PolicyBuilder::from_toml(text))
                 .build()
-                .expect_err("invalid TOML does not build")),
+                .map(PolicySet::from),
         }
     }
 
