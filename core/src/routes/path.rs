@@ -53,7 +53,7 @@ pub(crate) fn normalize(raw: &[u8]) -> Normalized<'_> {
 }
 
 /// One pass over `raw`: the path (up to `?` or `#`), and whether it has no
-/// `\\`, no `%` and no dot segment, i.e. is already in normal form.
+/// `\`, no `%` and no dot segment, i.e. is already in normal form.
 #[inline]
 fn scan(raw: &[u8]) -> (&[u8], bool) {
     // Dots since the last `/` while the segment is only dots; `None` after another byte.
@@ -124,7 +124,7 @@ fn rebuild(path: &[u8]) -> Normalized<'static> {
     };
     let mut i = 0usize;
     while i < path.len() {
-        // One segment, from its separator (`/` or `\\`) to the next.
+        // One segment, from its separator (`/` or `\`) to the next.
         i += 1;
         let start = out.len;
         out.push(b'/');
