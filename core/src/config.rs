@@ -262,7 +262,12 @@ fn object<'v>(
     }
 }
 
-fn unknown_keys(table: &Map<String, Value>, prefix: &str, known: &[&str], out: &mut Vec<Problem>) {
+pub(crate) fn unknown_keys(
+    table: &Map<String, Value>,
+    prefix: &str,
+    known: &[&str],
+    out: &mut Vec<Problem>,
+) {
     for key in table.keys() {
         if known.contains(&key.as_str()) {
             continue;

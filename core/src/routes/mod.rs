@@ -67,6 +67,8 @@ pub struct Route {
     pattern: Option<Pattern>,
     policy: Option<Arc<Policy>>,
     policy_name: Option<String>,
+    /// A regex route's DFA until it moves into the table.
+    compiled: Option<pattern::Regex>,
 }
 
 impl Route {
@@ -151,6 +153,7 @@ impl PolicySet {
                 pattern,
                 policy: Some(policy),
                 policy_name: None,
+                compiled: None,
             }],
             table,
             unused: Vec::new(),
@@ -398,15 +401,14 @@ impl PolicySetBuilder {
         let mut routes = Vec::new();
         for (i, (written, regex, policy)) in self.routes.into_iter().enumerate() {
             let key = format!("routes[{i}].{}", if regex { "regex" } else { "path" });
-            routes.push(
-                matcher(written, regex, &key, &mut problems).map(|(w, r, p)| Route {
-                    written: w,
-                    regex: r,
-                    pattern: p,
-                    policy,
-                    policy_name: None,
-                }),
-            );
+            routes.push(matcher(written, regex, &key, &mut problems).map(|m| Route {
+                written: m.written,
+                regex,
+                pattern: m.pattern,
+                policy,
+                policy_name: None,
+                compiled: m.compiled,
+            }));
         }
         assemble(routes, problems)
     }
@@ -416,30 +418,54 @@ fn is_route_file(table: &Map<String, Value>) -> bool {
     ROUTE_FILE_KEYS.iter().any(|k| table.contains_key(*k))
 }
 
-/// A route's key, pattern and matcher; `None` (with a problem) when bad.
-#[allow(clippy::type_complexity)]
+/// A route's pattern, parsed or compiled.
+struct Matcher {
+    written: String,
+    pattern: Option<Pattern>,
+    compiled: Option<pattern::Regex>,
+}
+
+/// Parses a path pattern or compiles a regex; `None` (with a problem) when bad.
 fn matcher(
     written: String,
     regex: bool,
     key: &str,
     problems: &mut Vec<Problem>,
-) -> Option<(String, bool, Option<Pattern>)> {
-    if regex {
-        return check_regex(&written, key, problems).then_some((written, true, None));
-    }
-    match Pattern::parse(&written) {
-        Ok(p) => Some((written, false, Some(p))),
-        Err(flaw) => {
-            problems.push(Problem::new(
-                ErrorCode::InvalidRoute,
-                key,
-                written,
-                flaw.message,
-                flaw.fix,
-            ));
-            None
+) -> Option<Matcher> {
+    let (message, fix) = if regex {
+        match compile_regex(&written) {
+            Ok(r) => {
+                return Some(Matcher {
+                    written,
+                    pattern: None,
+                    compiled: Some(r),
+                })
+            }
+            Err(detail) => (
+                format!("route regex {written:?} cannot be used: {detail}"),
+                "write a `path` pattern (`/api/**`, `/api/*/items`), or a regex the Rust `regex` crate accepts".to_owned(),
+            ),
         }
-    }
+    } else {
+        match Pattern::parse(&written) {
+            Ok(p) => {
+                return Some(Matcher {
+                    written,
+                    pattern: Some(p),
+                    compiled: None,
+                })
+            }
+            Err(flaw) => (flaw.message, flaw.fix),
+        }
+    };
+    problems.push(Problem::new(
+        ErrorCode::InvalidRoute,
+        key,
+        written,
+        message,
+        fix,
+    ));
+    None
 }
 
 /// Compiles a route regex, anchored at the start of the path (as Python's
@@ -457,25 +483,9 @@ fn compile_regex(written: &str) -> Result<pattern::Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-fn check_regex(written: &str, key: &str, problems: &mut Vec<Problem>) -> bool {
-    #[cfg(feature = "regex")]
-    let result = compile_regex(written).map(drop);
-    #[cfg(not(feature = "regex"))]
-    let result: Result<(), String> =
-        Err("this build of corsgate has no `regex` feature".to_owned());
-    match result {
-        Ok(()) => true,
-        Err(detail) => {
-            problems.push(Problem::new(
-                ErrorCode::InvalidRoute,
-                key,
-                written,
-                format!("route regex {written:?} cannot be used: {detail}"),
-                "write a `path` pattern (`/api/**`, `/api/*/items`), or a regex the Rust `regex` crate accepts",
-            ));
-            false
-        }
-    }
+#[cfg(not(feature = "regex"))]
+fn compile_regex(_: &str) -> Result<pattern::Regex, String> {
+    Err("this build of corsgate has no `regex` feature".to_owned())
 }
 
 /// Builds the table from routes that parsed, or reports every problem.
@@ -483,19 +493,14 @@ fn assemble(routes: Vec<Option<Route>>, problems: Vec<Problem>) -> Result<Policy
     if !problems.is_empty() {
         return Err(PolicyError::new(problems));
     }
-    let routes: Vec<Route> = routes.into_iter().flatten().collect();
+    let mut routes: Vec<Route> = routes.into_iter().flatten().collect();
     let mut table = Table::new();
-    for (i, route) in routes.iter().enumerate() {
-        match &route.pattern {
-            Some(p) => table.insert(i as u32, p),
-            #[cfg(feature = "regex")]
-            None => {
-                if let Ok(r) = compile_regex(&route.written) {
-                    table.insert_regex(i as u32, r);
-                }
-            }
-            #[cfg(not(feature = "regex"))]
-            None => {}
+    for (i, route) in routes.iter_mut().enumerate() {
+        if let Some(p) = &route.pattern {
+            table.insert(i as u32, p);
+        }
+        if let Some(r) = route.compiled.take() {
+            table.insert_regex(i as u32, r);
         }
     }
     Ok(PolicySet {
@@ -624,17 +629,7 @@ fn read_route(
         problems.push(type_problem(&here, "a route table", item));
         return None;
     };
-    for key in route.keys() {
-        if !ROUTE_KEYS.contains(&key.as_str()) {
-            problems.push(Problem::new(
-                ErrorCode::UnknownField,
-                format!("{here}.{key}"),
-                key.clone(),
-                format!("unknown key `{key}` in {here}"),
-                "a route has `path` (or `regex`) and `policy`",
-            ));
-        }
-    }
+    crate::config::unknown_keys(route, &format!("{here}."), &ROUTE_KEYS, problems);
     let written = match (route.get("path"), route.get("regex")) {
         (Some(Value::String(p)), None) => Some((p.clone(), false)),
         (None, Some(Value::String(r))) => Some((r.clone(), true)),
@@ -715,14 +710,15 @@ fn read_route(
     };
     let (written, regex) = written?;
     let key = format!("{here}.{}", if regex { "regex" } else { "path" });
-    let (written, regex, pattern) = matcher(written, regex, &key, problems)?;
+    let m = matcher(written, regex, &key, problems)?;
     let (policy, policy_name) = target?;
     Some(Route {
-        written,
+        written: m.written,
         regex,
-        pattern,
+        pattern: m.pattern,
         policy,
         policy_name,
+        compiled: m.compiled,
     })
 }
 

@@ -124,6 +124,10 @@ impl fmt::Display for Pattern {
 #[cfg(feature = "regex")]
 pub(crate) type Regex = regex_automata::dfa::dense::DFA<Vec<u32>>;
 
+/// Without the `regex` feature no regex route compiles.
+#[cfg(not(feature = "regex"))]
+pub(crate) type Regex = std::convert::Infallible;
+
 #[cfg(feature = "regex")]
 use regex_automata::dfa::Automaton;
 
@@ -211,9 +215,11 @@ impl Table {
     }
 
     /// Adds regex route `index`.
-    #[cfg(feature = "regex")]
     pub(crate) fn insert_regex(&mut self, index: u32, regex: Regex) {
+        #[cfg(feature = "regex")]
         self.regexes.push((index, regex));
+        #[cfg(not(feature = "regex"))]
+        let _ = (index, regex);
     }
 
     /// The first route matching `path` (normalized, starting with `/`), or [`NONE`].
