@@ -75,10 +75,12 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let style = Style::for_stdout();
     let mut out = std::io::stdout().lock();
     let route = route_line(&policy, args.path.as_bytes());
+    let outside = policy.policy_for(args.path.as_bytes()).is_none();
     if let Err(error) = write_report(
         &mut out,
         &style,
         route.as_deref(),
+        outside,
         &decision,
         explanation.as_ref(),
     ) {
@@ -115,6 +117,7 @@ fn write_report(
     out: &mut impl Write,
     style: &Style,
     route: Option<&str>,
+    outside: bool,
     decision: &Decision<'_>,
     explanation: Option<&Explanation>,
 ) -> std::io::Result<()> {
@@ -123,9 +126,8 @@ fn write_report(
         writeln!(out, "{} {route}", style.label("route:  "))?;
     }
     writeln!(out, "{} {kind}", style.label("kind:   "))?;
-    let no_policy = route.is_some_and(|r| r.ends_with("(not CORS)"));
     let result = match (kind, decision.reason()) {
-        (Kind::NotCors, _) if no_policy => style.green("not CORS on this path"),
+        (Kind::NotCors, _) if outside => style.green("not CORS on this path"),
         (Kind::NotCors, _) => style.green("not a CORS request (no Origin)"),
         (_, Some(reason)) => style.red(&format!("refused ({reason})")),
         (_, None) => style.green("allowed"),
