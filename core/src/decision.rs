@@ -339,8 +339,10 @@ pub struct Decision<'a> {
 
 impl Decision<'static> {
     /// The decision for a path outside every route: not CORS, nothing to
-    /// set, nothing to vary on.
-    pub(crate) fn outside_routes() -> Self {
+    /// set, nothing to vary on. [`PolicySet::decide`](crate::PolicySet::decide)
+    /// answers it; a host that picks the route itself (to ask a per-route
+    /// predicate, say) answers it too.
+    pub fn outside_routes() -> Self {
         Decision {
             kind: Kind::NotCors,
             status: None,

@@ -1,5 +1,6 @@
 //! Runs every SPEC §8 vector in `tests/conformance/` through the Rust API.
 
+use corsgate::PolicySet;
 use corsgate_testkit::{
     build, build_set, compare, load_route_vectors, load_vectors, request, Observed,
 };
@@ -88,10 +89,21 @@ fn every_route_vector_passes() {
             (None, Ok(set)) => {
                 // A route file is not a single policy.
                 assert!(build(&vector.policy).is_err(), "{}", vector.file);
+                // Written back out, the set reads as itself.
+                let again = PolicySet::from_value(&set.to_value())
+                    .unwrap_or_else(|e| panic!("{}: to_value reads back as {e}", vector.file));
                 for case in &vector.cases {
                     cases += 1;
                     let req = request(case);
                     let decision = set.decide(case.path.as_bytes(), &req);
+                    let reread = Observed::from_decision(&again.decide(case.path.as_bytes(), &req));
+                    assert_eq!(
+                        format!("{reread:?}"),
+                        format!("{:?}", Observed::from_decision(&decision)),
+                        "{} / {}: the set written by to_value decides differently",
+                        vector.file,
+                        case.name
+                    );
                     let diffs = compare(&Observed::from_decision(&decision), &case.expect);
                     if !diffs.is_empty() {
                         failures.push(format!(

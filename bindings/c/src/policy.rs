@@ -115,7 +115,7 @@ unsafe fn build(
         Err(e) => return refused(corsgate_findings::not_utf8(e.valid_up_to())),
     };
     let callback = callback.map(Arc::new);
-    let configure = |builder: PolicyBuilder| match &callback {
+    let configure = |_: &str, builder: PolicyBuilder| match &callback {
         Some(callback) => {
             let callback = callback.clone();
             builder.origin_predicate(move |origin| callback.allows(origin))

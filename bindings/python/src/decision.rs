@@ -138,6 +138,12 @@ impl Lines {
 
 const NONE: (HeaderName, u32, u32) = (HeaderName::AllowOrigin, 0, 0);
 
+fn needs_path() -> PyErr {
+    pyo3::exceptions::PyValueError::new_err(
+        "this policy has routes: pass the request path, as decide(..., path=request.path)",
+    )
+}
+
 /// What the policy decided for one request (SPEC §5).
 #[pyclass(frozen, module = "corsgate")]
 pub struct Decision {
@@ -166,22 +172,38 @@ pub(crate) fn decide(
     slf: &Bound<'_, Policy>,
     method: &Bound<'_, PyAny>,
     lines: Lines,
+    path: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Decision> {
     let py = slf.py();
     let method = header_text(method, "method")?.unbind();
     let policy = slf.get();
+    let set = &policy.inner;
+    let index = match (set.as_single(), path) {
+        (Some(_), _) => Some(0),
+        (None, Some(path)) => set.route_index(view(&header_text(path, "path")?)),
+        (None, None) => return Err(needs_path()),
+    };
+    let route = index.and_then(|i| {
+        let p = set.routes()[i].policy()?;
+        Some((p, policy.predicates[i].as_ref()))
+    });
     let mut values = Vec::new();
     let mut spans = [NONE; HeaderName::ALL.len()];
     let mut len = 0;
     let mut pending = None;
     let (kind, allowed, status, reason, vary, refusal) = {
         let request = lines.request(py, &method);
-        let mut asker = |origin: &str| match &policy.predicate {
-            Some(p) => ask(py, p, origin, &mut pending),
-            None => false,
+        let d = match route {
+            Some((route_policy, predicate)) => {
+                let mut asker = |origin: &str| match predicate {
+                    Some(p) => ask(py, p, origin, &mut pending),
+                    None => false,
+                };
+                // The Python predicate is asked from inside the one decision.
+                route_policy.decide_with(&request, Answer::Ask(&mut asker))
+            }
+            None => corsgate::Decision::outside_routes(),
         };
-        // The Python predicate is asked from inside the one decision.
-        let d = policy.inner.decide_with(&request, Answer::Ask(&mut asker));
         values.reserve_exact(d.headers().map(|h| h.value.len()).sum());
         for (slot, h) in spans.iter_mut().zip(d.headers()) {
             let start = values.len() as u32;

@@ -1,11 +1,12 @@
-//! `corsgate.Policy`: every constructor builds a JSON value tree and hands it
-//! to `PolicyBuilder::from_value`, so keyword arguments, dicts, JSON, TOML
-//! and files are checked by the same validator.
+//! `corsgate.Policy`: every constructor builds a JSON value tree (or hands
+//! over the text) to `PolicySet`'s reader, so keyword arguments, dicts,
+//! JSON, TOML and files, with or without routes, are checked by the same
+//! validator.
 
 use std::path::PathBuf;
 
-use corsgate::{PolicyBuilder, RequestHeader};
-use pyo3::exceptions::{PyException, PyTypeError};
+use corsgate::{PolicyBuilder, PolicyError, PolicySet, RequestHeader};
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString};
 use serde_json::{Map, Number, Value};
@@ -244,48 +245,191 @@ fn truncate(mut s: String, max: usize) -> String {
     s
 }
 
-/// Builds from a value tree with an optional predicate.
+/// The `origin_predicate` argument: one callable for every policy, or a
+/// callable per named policy.
+enum Predicates {
+    None,
+    All(Py<PyAny>),
+    /// `(label, callable)`: labels as core's `PolicySet::label` writes them.
+    Named(Vec<(String, Py<PyAny>)>),
+}
+
+impl Predicates {
+    fn read(arg: Option<Bound<'_, PyAny>>) -> PyResult<Predicates> {
+        let Some(arg) = arg.filter(|a| !a.is_none()) else {
+            return Ok(Predicates::None);
+        };
+        if arg.is_callable() {
+            return Ok(Predicates::All(arg.unbind()));
+        }
+        let Ok(items) = arg.call_method0("items") else {
+            return Err(PyTypeError::new_err(format!(
+                "origin_predicate must be callable, or a dict of callables by policy name, not {}",
+                type_name(&arg)
+            )));
+        };
+        let mut named = Vec::new();
+        for item in items.try_iter()? {
+            let (key, value): (String, Bound<'_, PyAny>) = item?.extract()?;
+            let label = if key.starts_with("policies.") || key.starts_with("routes[") {
+                key
+            } else {
+                format!("policies.{key}")
+            };
+            named.push((label, python_predicate(value)?));
+        }
+        Ok(Predicates::Named(named))
+    }
+
+    fn covers(&self, label: &str) -> bool {
+        match self {
+            Predicates::None => false,
+            Predicates::All(_) => true,
+            Predicates::Named(named) => named.iter().any(|(l, _)| l == label),
+        }
+    }
+
+    fn get(&self, py: Python<'_>, label: &str) -> Option<Py<PyAny>> {
+        match self {
+            Predicates::None => None,
+            Predicates::All(p) => Some(p.clone_ref(py)),
+            Predicates::Named(named) => named
+                .iter()
+                .find(|(l, _)| l == label)
+                .map(|(_, p)| p.clone_ref(py)),
+        }
+    }
+
+    /// A named predicate for no policy of the file (`seen`: every label
+    /// the reader built).
+    fn unknown(&self, seen: &[String]) -> PyResult<()> {
+        let Predicates::Named(named) = self else {
+            return Ok(());
+        };
+        for (label, _) in named {
+            if !seen.contains(label) {
+                let fix = if seen.iter().all(String::is_empty) {
+                    "a policy without routes is one policy: give origin_predicate a callable"
+                        .to_owned()
+                } else {
+                    format!("name one of: {}", seen.join(", "))
+                };
+                return Err(PyValueError::new_err(format!(
+                    "origin_predicate names {label:?}, which is not a policy here; {fix}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Each route's predicate, by route index.
+    fn by_route(&self, py: Python<'_>, set: &PolicySet) -> Vec<Option<Py<PyAny>>> {
+        (0..set.routes().len())
+            .map(|i| {
+                set.routes()[i]
+                    .policy()
+                    .and_then(|_| self.get(py, &set.label(i)))
+            })
+            .collect()
+    }
+}
+
+/// A set read by `read` (each policy's builder given a host predicate where
+/// one was asked for), with the Python predicates placed by route.
 fn build(
+    py: Python<'_>,
+    predicate: Option<Bound<'_, PyAny>>,
+    read: impl FnOnce(&corsgate::Configure<'_>) -> Result<PolicySet, PolicyError>,
+    problems: impl FnOnce(Option<&PolicyError>) -> Vec<corsgate::Problem>,
+) -> PyResult<Policy> {
+    let predicates = Predicates::read(predicate)?;
+    let seen = std::cell::RefCell::new(Vec::new());
+    let configure = |label: &str, builder: PolicyBuilder| {
+        seen.borrow_mut().push(label.to_owned());
+        if predicates.covers(label) {
+            builder.host_origin_predicate()
+        } else {
+            builder
+        }
+    };
+    let read = read(&configure);
+    predicates.unknown(&seen.borrow())?;
+    match read {
+        Ok(inner) => {
+            let found = problems(None);
+            if !found.is_empty() {
+                return Err(policy_error(py, &found));
+            }
+            let predicates = predicates.by_route(py, &inner);
+            Ok(Policy { inner, predicates })
+        }
+        Err(e) => Err(policy_error(py, &problems(Some(&e)))),
+    }
+}
+
+/// Builds from a value tree converted from Python data.
+fn build_value(
     py: Python<'_>,
     value: &Value,
     converter: &Converter,
     predicate: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Policy> {
-    let mut builder = PolicyBuilder::from_value(value);
-    let predicate = predicate.map(python_predicate).transpose()?;
-    if predicate.is_some() {
-        builder = builder.host_origin_predicate();
-    }
-    match builder.build() {
-        Ok(inner) if converter.unconvertible.is_empty() => Ok(Policy { inner, predicate }),
-        Ok(_) => Err(policy_error(py, &converter.problems(None))),
-        Err(e) => Err(policy_error(py, &converter.problems(Some(&e)))),
-    }
+    build(
+        py,
+        predicate,
+        |configure| PolicySet::from_value_with(value, configure),
+        |err| converter.problems(err),
+    )
 }
 
 fn build_text(
     py: Python<'_>,
-    builder: PolicyBuilder,
+    text: &str,
+    toml: bool,
     predicate: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Policy> {
-    let predicate = predicate.map(python_predicate).transpose()?;
-    let builder = match predicate {
-        Some(_) => builder.host_origin_predicate(),
-        None => builder,
-    };
-    builder
-        .build()
-        .map(|inner| Policy { inner, predicate })
-        .map_err(|e| policy_error(py, e.problems()))
+    build(
+        py,
+        predicate,
+        |configure| match toml {
+            true => PolicySet::from_toml_with(text, configure),
+            false => PolicySet::from_json_with(text, configure),
+        },
+        |err| err.map(|e| e.problems().to_vec()).unwrap_or_default(),
+    )
 }
 
-/// A validated, compiled CORS policy (SPEC §2). Immutable: share one across
-/// threads and requests.
+/// A validated, compiled CORS policy (SPEC §2), or a policy file's routes,
+/// each with its own policy. Immutable: share one across threads and
+/// requests.
 #[pyclass(frozen, module = "corsgate")]
 pub struct Policy {
-    pub(crate) inner: corsgate::Policy,
-    /// The origin predicate, asked through `Policy::decide_with`.
-    pub(crate) predicate: Option<Py<PyAny>>,
+    pub(crate) inner: PolicySet,
+    /// Each route's origin predicate (by route index), asked through
+    /// `Policy::decide_with`.
+    pub(crate) predicates: Vec<Option<Py<PyAny>>>,
+}
+
+const ROUTES_NEED_PATH: &str = "this policy has routes";
+
+impl Policy {
+    /// The one policy of a file without routes.
+    fn one(&self, what: &str) -> PyResult<&corsgate::Policy> {
+        self.inner.as_single().map(|p| &**p).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{ROUTES_NEED_PATH}, each with its own {what}: ask `policy.policy_for(path)`"
+            ))
+        })
+    }
+
+    /// Route `index`'s policy as a policy of its own.
+    fn route_policy(&self, py: Python<'_>, index: usize) -> Option<Policy> {
+        let policy = self.inner.routes()[index].policy()?;
+        Some(Policy {
+            inner: PolicySet::single(policy.clone()),
+            predicates: vec![self.predicates[index].as_ref().map(|p| p.clone_ref(py))],
+        })
+    }
 }
 
 #[pymethods]
@@ -338,10 +482,12 @@ impl Policy {
                 map.insert(key.to_owned(), converter.value(&v, key, 1)?);
             }
         }
-        build(py, &Value::Object(map), &converter, origin_predicate)
+        let value = Value::Object(map);
+        build_value(py, &value, &converter, origin_predicate)
     }
 
-    /// Builds a policy from a dict in the SPEC §2 format (as parsed from JSON).
+    /// Builds a policy from a dict in the SPEC §2 format (as parsed from
+    /// JSON), or a dict of `routes` and `policies`.
     #[staticmethod]
     #[pyo3(signature = (policy, *, origin_predicate=None))]
     fn from_dict(
@@ -351,7 +497,7 @@ impl Policy {
     ) -> PyResult<Self> {
         let mut converter = Converter::default();
         let value = converter.value(policy, "policy", 0)?;
-        build(py, &value, &converter, origin_predicate)
+        build_value(py, &value, &converter, origin_predicate)
     }
 
     /// Parses and validates a JSON policy.
@@ -362,7 +508,7 @@ impl Policy {
         text: &str,
         origin_predicate: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        build_text(py, PolicyBuilder::from_json(text), origin_predicate)
+        build_text(py, text, false, origin_predicate)
     }
 
     /// Parses and validates a TOML policy.
@@ -373,7 +519,7 @@ impl Policy {
         text: &str,
         origin_predicate: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        build_text(py, PolicyBuilder::from_toml(text), origin_predicate)
+        build_text(py, text, true, origin_predicate)
     }
 
     /// Reads a policy file: TOML when the name ends in `.toml`, JSON when it
@@ -392,33 +538,32 @@ impl Policy {
             "json" => false,
             _ => !text.trim_start().starts_with('{'),
         };
-        let builder = if toml {
-            PolicyBuilder::from_toml(&text)
-        } else {
-            PolicyBuilder::from_json(&text)
-        };
-        build_text(py, builder, origin_predicate)
+        build_text(py, &text, toml, origin_predicate)
     }
 
     /// Decides a request from its method and header lines: an iterable of
     /// `(name, value)` pairs or a mapping, names and values `str` or `bytes`.
     /// Only `Origin` and the `Access-Control-Request-*` lines are read.
-    #[pyo3(signature = (method, headers=None))]
+    /// `path` (the request path, `str` or `bytes`) picks the route; a
+    /// policy with routes needs it.
+    #[pyo3(signature = (method, headers=None, *, path=None))]
     fn decide(
         slf: &Bound<'_, Self>,
         method: &Bound<'_, PyAny>,
         headers: Option<&Bound<'_, PyAny>>,
+        path: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         let mut lines = Lines::new();
         if let Some(h) = headers {
             lines.collect(h)?;
         }
-        decision::decide(slf, method, lines)
+        decision::decide(slf, method, lines, path)
     }
 
     /// Decides a request from the four header values a middleware has looked
     /// up (`None` when absent, one line each): the fast path.
-    #[pyo3(signature = (method, origin=None, request_method=None, request_headers=None, private_network=None))]
+    #[pyo3(signature = (method, origin=None, request_method=None, request_headers=None, private_network=None, *, path=None))]
+    #[allow(clippy::too_many_arguments)]
     fn decide_values(
         slf: &Bound<'_, Self>,
         method: &Bound<'_, PyAny>,
@@ -426,6 +571,7 @@ impl Policy {
         request_method: Option<&Bound<'_, PyAny>>,
         request_headers: Option<&Bound<'_, PyAny>>,
         private_network: Option<&Bound<'_, PyAny>>,
+        path: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         let mut lines = Lines::new();
         let values = [origin, request_method, request_headers, private_network];
@@ -436,40 +582,77 @@ impl Policy {
                 }
             }
         }
-        decision::decide(slf, method, lines)
+        decision::decide(slf, method, lines, path)
     }
 
-    /// Legal but risky choices in this policy (SPEC §7).
+    /// Legal but risky choices in this policy, and routes that can never
+    /// match (SPEC §7).
     fn lint(&self) -> Vec<LintWarning> {
         self.inner.lint().iter().map(LintWarning::from).collect()
     }
 
-    /// The policy as data in the SPEC §2 format, defaults included.
+    /// The policy as data in the SPEC §2 format, defaults included (for a
+    /// policy with routes, a dict of `routes` and `policies`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_python(py, &self.inner.config().to_value())
+        to_python(py, &self.inner.to_value())
+    }
+
+    /// Whether the policy has routes (then `decide` needs the `path`).
+    #[getter]
+    fn has_routes(&self) -> bool {
+        self.inner.as_single().is_none()
+    }
+
+    /// The routes, in matching order: `(pattern, policy)` pairs, `policy`
+    /// `None` where the route is not CORS. A policy without routes is one
+    /// route, `"/**"`.
+    #[getter]
+    fn routes(&self, py: Python<'_>) -> Vec<(String, Option<Policy>)> {
+        self.inner
+            .routes()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.pattern().to_owned(), self.route_policy(py, i)))
+            .collect()
+    }
+
+    /// The policy that answers `path`; `None` outside every route and on a
+    /// route that is not CORS.
+    fn policy_for(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Option<Policy>> {
+        let text = crate::text::header_text(path, "path")?;
+        let index = self.inner.route_index(crate::text::view(&text));
+        Ok(index.and_then(|i| self.route_policy(py, i)))
     }
 
     /// Whether `Access-Control-Allow-Credentials: true` is sent.
     #[getter]
-    fn credentials(&self) -> bool {
-        self.inner.credentials()
+    fn credentials(&self) -> PyResult<bool> {
+        Ok(self.one("credentials")?.credentials())
     }
 
     /// Whether the policy is `origins = ["*"]`.
     #[getter]
-    fn is_any_origin(&self) -> bool {
-        self.inner.is_any_origin()
+    fn is_any_origin(&self) -> PyResult<bool> {
+        Ok(self.one("origins")?.is_any_origin())
     }
 
-    /// Whether an origin predicate was given.
+    /// Whether an origin predicate was given (to any route's policy).
     #[getter]
     fn has_origin_predicate(&self) -> bool {
         self.inner.has_origin_predicate()
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let origins: Vec<String> = self
-            .inner
+        let Some(single) = self.inner.as_single() else {
+            let routes: Vec<String> = self
+                .inner
+                .routes()
+                .iter()
+                .map(|r| py_repr(py, r.pattern()))
+                .collect();
+            return format!("Policy(routes=[{}])", routes.join(", "));
+        };
+        let origins: Vec<String> = single
             .config()
             .origins
             .iter()
@@ -478,12 +661,12 @@ impl Policy {
         format!(
             "Policy(origins=[{}], credentials={}{})",
             origins.join(", "),
-            if self.inner.credentials() {
+            if single.credentials() {
                 "True"
             } else {
                 "False"
             },
-            if self.inner.has_origin_predicate() {
+            if single.has_origin_predicate() {
                 ", origin_predicate=..."
             } else {
                 ""

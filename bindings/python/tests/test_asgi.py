@@ -262,3 +262,76 @@ def test_other_scopes_pass_through() -> None:
     asyncio.run(middleware({"type": "lifespan"}, nothing, ignore))
     asyncio.run(middleware({"type": "websocket", "headers": []}, nothing, ignore))
     assert seen == ["lifespan", "websocket"]
+
+
+def test_a_route_file_picks_the_policy_by_path() -> None:
+    app = FastAPI()
+
+    @app.get("/public/feed")
+    def feed() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/api/items")
+    def api_items() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/about")
+    def about() -> dict[str, bool]:
+        return {"ok": True}
+
+    routes = Policy.from_dict(
+        {
+            "routes": [
+                {"path": "/public/**", "policy": {"origins": ["*"]}},
+                {"path": "/api/**", "policy": {"origins": [APP], "credentials": True}},
+            ]
+        }
+    )
+    app.add_middleware(CORSMiddleware, policy=routes)
+    client = TestClient(app, root_path="/svc")
+    public = client.get("/public/feed", headers={"origin": EVIL})
+    assert cors(public) == {"access-control-allow-origin": "*"}
+    api = client.get("/api/items", headers={"origin": APP})
+    assert cors(api)["access-control-allow-credentials"] == "true"
+    assert cors(client.get("/api/items", headers={"origin": EVIL})) == {}
+    outside = client.get("/about", headers={"origin": APP})
+    assert outside.status_code == 200
+    assert cors(outside) == {} and "vary" not in outside.headers
+    # A preflight outside every route reaches the application (405 here).
+    other = client.options(
+        "/about", headers={"origin": APP, "access-control-request-method": "PUT"}
+    )
+    assert other.status_code == 405 and cors(other) == {}
+    refused = client.options(
+        "/api/items", headers={"origin": EVIL, "access-control-request-method": "GET"}
+    )
+    assert refused.status_code == 403
+
+
+def test_routes_are_matched_below_root_path() -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def receive() -> Any:
+        return {"type": "http.request"}
+
+    policy = Policy.from_dict({"routes": [{"path": "/public/**", "policy": {"origins": ["*"]}}]})
+    middleware = CORSMiddleware(app, policy=policy)
+    # Servers that follow the ASGI spec put root_path in path; others do not.
+    for path in ("/svc/public/feed", "/public/feed"):
+        sent.clear()
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "root_path": "/svc",
+            "headers": [(b"origin", APP.encode())],
+        }
+        asyncio.run(middleware(scope, receive, send))
+        assert (b"access-control-allow-origin", b"*") in sent[0]["headers"], path

@@ -116,3 +116,61 @@ def test_invalid_policy(name: str) -> None:
     with pytest.raises(corsgate.PolicyError) as again:
         corsgate.Policy.from_json(json.dumps(vector["policy"]))
     assert [p.code for p in again.value.errors] == [p.code for p in info.value.errors]
+
+
+ROUTE_FILES = sorted((CONFORMANCE / "routes").glob("*.json"))
+ROUTE_VECTORS = {path.name: _load(path) for path in ROUTE_FILES}
+ROUTE_CASES = [
+    pytest.param(name, i, id=f"routes/{name}::{case['name']}")
+    for name, vector in ROUTE_VECTORS.items()
+    for i, case in enumerate(vector.get("cases", []))
+]
+ROUTE_INVALID = [name for name, vector in ROUTE_VECTORS.items() if "errors" in vector]
+ROUTE_POLICIES: dict[str, corsgate.Policy] = {}
+
+
+def test_the_route_vectors_are_all_here() -> None:
+    assert len(ROUTE_CASES) >= 25
+    assert len(ROUTE_INVALID) >= 5
+
+
+@pytest.mark.parametrize(("name", "index"), ROUTE_CASES)
+def test_route_case(name: str, index: int) -> None:
+    if name not in ROUTE_POLICIES:
+        ROUTE_POLICIES[name] = corsgate.Policy.from_dict(ROUTE_VECTORS[name]["policy"])
+    policy = ROUTE_POLICIES[name]
+    assert policy.has_routes
+    case = ROUTE_VECTORS[name]["cases"][index]
+    request = case["request"]
+    path = request.get("path", "/")
+    headers = [tuple(h) for h in request.get("headers", [])]
+    check(policy.decide(request["method"], headers, path=path), case["expect"])
+    raw = [(n.encode(), v.encode()) for n, v in headers]
+    check(policy.decide(request["method"], raw, path=path.encode()), case["expect"])
+    names = [n.lower() for n, _ in headers if n.lower() in SINGLE]
+    if len(names) == len(set(names)):
+        values = {SINGLE[n.lower()]: v for n, v in headers if n.lower() in SINGLE}
+        check(policy.decide_values(request["method"], **values, path=path), case["expect"])
+    # The route's own policy decides the same, and none answers outside every route.
+    own = policy.policy_for(path)
+    if own is None:
+        assert case["expect"]["kind"] == "not-cors"
+        assert not case["expect"].get("headers")
+    else:
+        check(own.decide(request["method"], headers), case["expect"])
+    # Written out and read back, the file decides the same.
+    again = corsgate.Policy.from_json(json.dumps(policy.to_dict()))
+    check(again.decide(request["method"], headers, path=path), case["expect"])
+
+
+@pytest.mark.parametrize("name", ROUTE_INVALID)
+def test_invalid_route_file(name: str) -> None:
+    vector = ROUTE_VECTORS[name]
+    with pytest.raises(corsgate.PolicyError) as info:
+        corsgate.Policy.from_dict(vector["policy"])
+    codes = {p.code for p in info.value.errors}
+    missing = set(vector["errors"]) - codes
+    assert not missing, f"missing {missing}; got {codes}"
+    with pytest.raises(corsgate.PolicyError) as again:
+        corsgate.Policy.from_json(json.dumps(vector["policy"]))
+    assert [p.code for p in again.value.errors] == [p.code for p in info.value.errors]

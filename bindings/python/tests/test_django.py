@@ -303,3 +303,41 @@ def test_invalid_settings_fail_loudly_at_request_time() -> None:
             ImproperlyConfigured, match="CORSGATE_POLICY must be a dict or a file path"
         ):
             client.get("/api/items", headers={"origin": APP})
+
+
+def test_corsgate_policy_with_routes(client: Client, tmp_path: Path) -> None:
+    routes = {
+        "policies": {"app": {"origins": [APP], "credentials": True, "methods": ["PUT"]}},
+        "routes": [
+            {"path": "/api/items", "policy": {"origins": ["*"]}},
+            {"path": "/api/private", "policy": False},
+            {"path": "/api/**", "policy": "app"},
+        ],
+    }
+    path = tmp_path / "cors.json"
+    path.write_text(json.dumps(routes))
+    for source in (routes, str(path)):
+        with override_settings(CORSGATE_POLICY=source):
+            assert load_config().routes
+            items = client.get("/api/items", headers={"origin": EVIL})
+            assert cors(items)["access-control-allow-origin"] == "*"
+            private = client.get("/api/private", headers={"origin": APP})
+            assert cors(private) == {}
+            assert "Origin" not in private.get("Vary", "")
+            vary = client.get("/api/vary", headers={"origin": APP})
+            assert cors(vary)["access-control-allow-credentials"] == "true"
+            answered = preflight(client, "/api/async")
+            assert answered.status_code == 204
+            assert cors(answered)["access-control-allow-origin"] == APP
+
+
+def test_route_lint_warnings_reach_manage_py_check() -> None:
+    routes = {
+        "routes": [
+            {"path": "/api/**", "policy": {"origins": [APP]}},
+            {"path": "/api/items", "policy": {"origins": ["*"]}},
+        ]
+    }
+    with override_settings(CORSGATE_POLICY=routes):
+        ids = {m.id for m in run_checks()}
+        assert "corsgate.route-never-matches" in ids

@@ -349,3 +349,110 @@ def test_module_facts() -> None:
     assert not corsgate.is_valid_origin(b"null")
     assert corsgate.PolicyError.errors == ()
     assert logging.getLogger("corsgate").name == "corsgate"
+
+
+ROUTES = {
+    "policies": {"app": {"origins": [APP], "credentials": True}},
+    "routes": [
+        {"path": "/api/public/**", "policy": {"origins": ["*"]}},
+        {"path": "/admin/**", "policy": False},
+        {"path": "/api/**", "policy": "app"},
+    ],
+}
+
+
+def test_a_route_file_picks_the_policy_by_path() -> None:
+    policy = Policy.from_dict(ROUTES)
+    assert policy.has_routes
+    assert repr(policy) == "Policy(routes=['/api/public/**', '/admin/**', '/api/**'])"
+    other = [("Origin", "https://other.example")]
+    assert policy.decide("GET", other, path="/api/public/feed").headers == [
+        ("Access-Control-Allow-Origin", "*")
+    ]
+    account = policy.decide("GET", [("Origin", APP)], path="/api/account?x=1")
+    assert ("Access-Control-Allow-Credentials", "true") in account.headers
+    for path in ("/admin/users", "/about", b"/admin"):
+        d = policy.decide("GET", [("Origin", APP)], path=path)
+        assert (d.kind, d.headers, d.vary) == ("not-cors", [], [])
+    # Dot segments and escapes are resolved before matching.
+    assert policy.decide("GET", [("Origin", APP)], path="/api/x/../../admin/").kind == "not-cors"
+    assert policy.decide("GET", other, path="/api/%70ublic/feed").allowed
+
+
+def test_a_route_file_needs_the_path() -> None:
+    policy = Policy.from_dict(ROUTES)
+    with pytest.raises(ValueError, match="pass the request path"):
+        policy.decide("GET", [("Origin", APP)])
+    with pytest.raises(ValueError, match="pass the request path"):
+        policy.decide_values("GET", APP)
+    with pytest.raises(ValueError, match="policy_for"):
+        _ = policy.credentials
+    with pytest.raises(TypeError, match="path must be str or bytes"):
+        policy.decide("GET", [], path=3)  # type: ignore[arg-type]
+    # A policy without routes ignores the path.
+    single = Policy(origins=[APP])
+    assert not single.has_routes
+    assert single.decide("GET", [("Origin", APP)], path="/anything").allowed
+    assert [pattern for pattern, _ in single.routes] == ["/**"]
+
+
+def test_each_route_is_a_policy_of_its_own() -> None:
+    policy = Policy.from_dict(ROUTES)
+    routes = policy.routes
+    assert [(pattern, p is None) for pattern, p in routes] == [
+        ("/api/public/**", False),
+        ("/admin/**", True),
+        ("/api/**", False),
+    ]
+    app = policy.policy_for("/api/users")
+    assert app is not None and app.credentials and not app.has_routes
+    assert policy.policy_for("/admin/x") is None
+    assert policy.policy_for("/elsewhere") is None
+    assert policy.to_dict()["policies"]["app"]["credentials"] is True
+    assert policy.to_dict()["routes"][1] == {"path": "/admin/**", "policy": False}
+
+
+def test_origin_predicates_by_policy_name() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def tenants(origin: str) -> bool:
+        asked.append(("tenants", origin))
+        return origin == "https://tenant.example"
+
+    file = {
+        "policies": {
+            "tenants": {"origins": [], "credentials": True},
+            "public": {"origins": ["https://public.example"]},
+        },
+        "routes": [
+            {"path": "/t/**", "policy": "tenants"},
+            {"path": "/p/**", "policy": "public"},
+        ],
+    }
+    policy = Policy.from_dict(file, origin_predicate={"tenants": tenants})
+    tenant = [("Origin", "https://tenant.example")]
+    assert policy.decide("GET", tenant, path="/t/x").allowed
+    # `public` has no predicate: nobody is asked.
+    assert not policy.decide("GET", tenant, path="/p/x").allowed
+    assert asked == [("tenants", "https://tenant.example")]
+    # A callable is every policy's predicate.
+    everyone = Policy.from_dict(file, origin_predicate=lambda o: o == "https://tenant.example")
+    assert everyone.decide("GET", tenant, path="/p/x").allowed
+    with pytest.raises(ValueError, match=r'"policies.nope".*policies.tenants'):
+        Policy.from_dict(file, origin_predicate={"nope": tenants})
+    with pytest.raises(ValueError, match="give origin_predicate a callable"):
+        Policy(origins=[APP], origin_predicate={"x": tenants})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="callable"):
+        Policy.from_dict(file, origin_predicate={"tenants": 3})  # type: ignore[dict-item]
+
+
+def test_route_files_load_from_text_and_files(tmp_path: Path) -> None:
+    from_file = Policy.from_file(EXAMPLES / "routes.toml")
+    assert from_file.has_routes
+    assert from_file.lint() == Policy.from_toml((EXAMPLES / "routes.toml").read_text()).lint()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('origins = ["*"]\n[[routes]]\npath = "/a/*b"\npolicy = "missing"\n')
+    with pytest.raises(PolicyError) as info:
+        Policy.from_file(bad)
+    codes = {p.code for p in info.value.errors}
+    assert {"policy-keys-beside-routes", "invalid-route", "unknown-policy"} <= codes

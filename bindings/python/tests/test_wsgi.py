@@ -173,3 +173,50 @@ def test_policy_from_a_dict_or_a_file(tmp_path: Path) -> None:
         ]
     with pytest.raises(TypeError, match="policy must be a Policy"):
         CORSMiddleware(app, policy=42)  # type: ignore[arg-type]
+
+
+def test_a_route_file_picks_the_policy_by_path_info() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    seen: list[Any] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        seen.append((status, dict(headers)))
+        return lambda data: None
+
+    routes = {
+        "routes": [
+            {"path": "/public/**", "policy": {"origins": ["*"]}},
+            {"path": "/api/**", "policy": {"origins": [APP], "methods": ["PUT"]}},
+        ]
+    }
+    middleware = CORSMiddleware(app, policy=routes)
+
+    def get(path: str, **extra: str) -> tuple[str, dict[str, str]]:
+        seen.clear()
+        environ = {"REQUEST_METHOD": "GET", "HTTP_ORIGIN": APP, "PATH_INFO": path, **extra}
+        list(middleware(environ, start_response))
+        result: tuple[str, dict[str, str]] = seen[0]
+        return result
+
+    assert get("/public/x")[1]["Access-Control-Allow-Origin"] == "*"
+    assert get("/api/x")[1]["Access-Control-Allow-Origin"] == APP
+    # Outside every route: untouched, no Vary.
+    assert get("/other")[1] == {"Content-Type": "text/plain"}
+    # The mount point (SCRIPT_NAME) is not part of the routed path.
+    assert get("/public/x", SCRIPT_NAME="/mounted")[1]["Access-Control-Allow-Origin"] == "*"
+    seen.clear()
+    preflight = {
+        "REQUEST_METHOD": "OPTIONS",
+        "HTTP_ORIGIN": APP,
+        "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PUT",
+        "PATH_INFO": "/api/items",
+    }
+    assert list(middleware(preflight, start_response)) == []
+    assert seen[0][0] == "204 No Content"
+    assert seen[0][1]["Access-Control-Allow-Methods"] == "PUT"
+    # A preflight outside every route goes to the application.
+    seen.clear()
+    assert list(middleware({**preflight, "PATH_INFO": "/other"}, start_response)) == [b"ok"]

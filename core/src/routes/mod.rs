@@ -167,17 +167,17 @@ impl PolicySet {
 
     /// Parses a JSON policy file, with or without routes.
     pub fn from_json(text: &str) -> Result<PolicySet, PolicyError> {
-        Self::from_json_with(text, &|b| b)
+        Self::from_json_with(text, &|_, b| b)
     }
 
     /// Parses a TOML policy file, with or without routes.
     pub fn from_toml(text: &str) -> Result<PolicySet, PolicyError> {
-        Self::from_toml_with(text, &|b| b)
+        Self::from_toml_with(text, &|_, b| b)
     }
 
     /// Reads a policy file from its JSON value tree.
     pub fn from_value(value: &Value) -> Result<PolicySet, PolicyError> {
-        Self::from_value_with(value, &|b| b)
+        Self::from_value_with(value, &|_, b| b)
     }
 
     /// As [`from_json`](Self::from_json), with each policy's builder passed
@@ -186,7 +186,7 @@ impl PolicySet {
         match serde_json::from_str::<Value>(text) {
             Ok(v) => Self::from_value_with(&v, configure),
             // The single-policy reader words syntax errors (and never builds).
-            Err(_) => configure(PolicyBuilder::from_json(text))
+            Err(_) => configure("", PolicyBuilder::from_json(text))
                 .build()
                 .map(PolicySet::from),
         }
@@ -197,7 +197,7 @@ impl PolicySet {
     pub fn from_toml_with(text: &str, configure: &Configure<'_>) -> Result<PolicySet, PolicyError> {
         match toml::from_str::<toml::Table>(text) {
             Ok(t) => Self::from_value_with(&toml_to_json(toml::Value::Table(t)), configure),
-            Err(_) => configure(PolicyBuilder::from_toml(text))
+            Err(_) => configure("", PolicyBuilder::from_toml(text))
                 .build()
                 .map(PolicySet::from),
         }
@@ -212,7 +212,7 @@ impl PolicySet {
         match value.as_object() {
             Some(table) if is_route_file(table) => read_route_file(table, configure),
             _ => {
-                let policy = configure(PolicyBuilder::from_value(value)).build()?;
+                let policy = configure("", PolicyBuilder::from_value(value)).build()?;
                 Ok(PolicySet::from(policy))
             }
         }
@@ -289,14 +289,59 @@ impl PolicySet {
             if out.iter().any(|(_, p)| Arc::ptr_eq(p, policy)) {
                 continue;
             }
-            let label = match (&route.policy_name, self.single.is_some()) {
-                (_, true) => String::new(),
-                (Some(name), _) => format!("policies.{name}"),
-                (None, _) => format!("routes[{i}].policy"),
-            };
-            out.push((label, policy));
+            out.push((self.label(i), policy));
         }
         out
+    }
+
+    /// The name of route `index`'s policy, as [`policies`](Self::policies)
+    /// and a [`Configure`] see it: `policies.NAME`, `routes[i].policy`, or
+    /// `""` for a single policy.
+    pub fn label(&self, index: usize) -> String {
+        if self.single.is_some() {
+            return String::new();
+        }
+        match self
+            .routes
+            .get(index)
+            .and_then(|r| r.policy_name.as_deref())
+        {
+            Some(name) => format!("policies.{name}"),
+            None => format!("routes[{index}].policy"),
+        }
+    }
+
+    /// The set as data in the policy file format, each policy with its
+    /// defaults written out (a single policy as its own table).
+    pub fn to_value(&self) -> Value {
+        if let Some(single) = &self.single {
+            return single.config().to_value();
+        }
+        let mut policies = Map::new();
+        let mut routes = Vec::new();
+        for route in &self.routes {
+            let mut table = Map::new();
+            let key = if route.regex { "regex" } else { "path" };
+            table.insert(key.to_owned(), Value::String(route.written.clone()));
+            let policy = match (&route.policy, &route.policy_name) {
+                (None, _) => Value::Bool(false),
+                (Some(p), Some(name)) => {
+                    policies
+                        .entry(name.clone())
+                        .or_insert_with(|| p.config().to_value());
+                    Value::String(name.clone())
+                }
+                (Some(p), None) => p.config().to_value(),
+            };
+            table.insert("policy".to_owned(), policy);
+            routes.push(Value::Object(table));
+        }
+        let mut file = Map::new();
+        if !policies.is_empty() {
+            file.insert("policies".to_owned(), Value::Object(policies));
+        }
+        file.insert("routes".to_owned(), Value::Array(routes));
+        Value::Object(file)
     }
 
     /// Whether any route's policy has an origin predicate.
@@ -352,8 +397,10 @@ impl PolicySet {
     }
 }
 
-/// How a host adjusts each policy's builder before it is built.
-pub type Configure<'a> = dyn Fn(PolicyBuilder) -> PolicyBuilder + 'a;
+/// How a host adjusts each policy's builder before it is built. The first
+/// argument names the policy as [`PolicySet::policies`] does:
+/// `policies.NAME`, `routes[i].policy`, or `""` in a file without routes.
+pub type Configure<'a> = dyn Fn(&str, PolicyBuilder) -> PolicyBuilder + 'a;
 
 /// Routes written in Rust, in matching order.
 ///
@@ -608,7 +655,7 @@ fn build_policy(
     configure: &Configure<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<Arc<Policy>> {
-    match configure(PolicyBuilder::from_value(value)).build() {
+    match configure(label, PolicyBuilder::from_value(value)).build() {
         Ok(p) => Some(Arc::new(p)),
         Err(e) => {
             problems.extend(e.problems().iter().cloned().map(|p| placed(p, label)));

@@ -36,6 +36,7 @@ _Headers: TypeAlias = (
     | Iterable[list[_HeaderText]]
 )
 _OriginPredicate = Callable[[str], object]
+_OriginPredicates: TypeAlias = _OriginPredicate | Mapping[str, _OriginPredicate]
 _Kind = Literal["not-cors", "preflight", "actual"]
 _Reason = Literal[
     "origin-not-allowed",
@@ -138,17 +139,23 @@ class Policy:
     ) -> Policy: ...
     @staticmethod
     def from_dict(
-        policy: Mapping[str, Any], *, origin_predicate: _OriginPredicate | None = None
+        policy: Mapping[str, Any], *, origin_predicate: _OriginPredicates | None = None
     ) -> Policy: ...
     @staticmethod
-    def from_json(text: str, *, origin_predicate: _OriginPredicate | None = None) -> Policy: ...
+    def from_json(text: str, *, origin_predicate: _OriginPredicates | None = None) -> Policy: ...
     @staticmethod
-    def from_toml(text: str, *, origin_predicate: _OriginPredicate | None = None) -> Policy: ...
+    def from_toml(text: str, *, origin_predicate: _OriginPredicates | None = None) -> Policy: ...
     @staticmethod
     def from_file(
-        path: str | os.PathLike[str], *, origin_predicate: _OriginPredicate | None = None
+        path: str | os.PathLike[str], *, origin_predicate: _OriginPredicates | None = None
     ) -> Policy: ...
-    def decide(self, method: _HeaderText, headers: _Headers | None = None) -> Decision: ...
+    def decide(
+        self,
+        method: _HeaderText,
+        headers: _Headers | None = None,
+        *,
+        path: _HeaderText | None = None,
+    ) -> Decision: ...
     def decide_values(
         self,
         method: _HeaderText,
@@ -156,9 +163,16 @@ class Policy:
         request_method: _HeaderText | None = None,
         request_headers: _HeaderText | None = None,
         private_network: _HeaderText | None = None,
+        *,
+        path: _HeaderText | None = None,
     ) -> Decision: ...
     def lint(self) -> list[LintWarning]: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def policy_for(self, path: _HeaderText) -> Policy | None: ...
+    @property
+    def has_routes(self) -> bool: ...
+    @property
+    def routes(self) -> list[tuple[str, Policy | None]]: ...
     @property
     def credentials(self) -> bool: ...
     @property

@@ -10,7 +10,8 @@
     )
 
 The options become one :class:`corsgate.Policy` (checked when the middleware
-is built); ``allow_origin_regex`` becomes its origin predicate. Preflights are
+is built); ``allow_origin_regex`` becomes its origin predicate. A ``policy=``
+with routes picks the route by the request path (below ``root_path``). Preflights are
 answered here, before the application; every other response gets the
 decision's headers and ``Vary`` tokens, and is never refused.
 """
@@ -88,6 +89,16 @@ def _normal(value: object) -> object:
     return list(value) if isinstance(value, (list, tuple, set, frozenset)) else value
 
 
+def _route_path(scope: Scope) -> str:
+    """The path the application routes on: ``path`` below ``root_path``, as
+    Starlette's router reads it."""
+    path: str = scope.get("path") or "/"
+    root: str = scope.get("root_path") or ""
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return path
+
+
 class CORSMiddleware:
     """CORS for an ASGI application, configured like Starlette's middleware
     or with a ready :class:`Policy` (``policy=``)."""
@@ -134,11 +145,15 @@ class CORSMiddleware:
                 max_age,
             )
 
+        # A policy file with routes picks the policy by the request path.
+        self._routes = self.policy.has_routes
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        decision = self.policy.decide(scope["method"], scope["headers"])
+        path = _route_path(scope) if self._routes else None
+        decision = self.policy.decide(scope["method"], scope["headers"], path=path)
         if decision.kind == "preflight":
             if not decision.allowed and logger.isEnabledFor(logging.DEBUG):
                 logger.debug("refused preflight: %s", decision.explain(scope.get("path", "")))

@@ -54,6 +54,9 @@ class CORSMiddleware:
     def __init__(self, app: WSGIApplication, policy: PolicySource) -> None:
         self.app = app
         self.policy = as_policy(policy)
+        # A policy file with routes picks the policy by PATH_INFO, the path
+        # below the application's mount point.
+        self._routes = self.policy.has_routes
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         get = environ.get
@@ -63,6 +66,7 @@ class CORSMiddleware:
             get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
             get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
             get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+            path=(get("PATH_INFO") or "/") if self._routes else None,
         )
         if decision.kind == "preflight":
             if not decision.allowed and logger.isEnabledFor(logging.DEBUG):

@@ -130,6 +130,7 @@ class CorsMiddleware:
             meta.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
             meta.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
             meta.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+            path=request.path_info if config.routes else None,
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:

@@ -1,7 +1,8 @@
 """Django settings → one :class:`corsgate.Policy`.
 
 Either ``CORSGATE_POLICY`` (a dict in the SPEC format, or a path to a JSON or
-TOML file) or the django-cors-headers setting names, mapped onto the same
+TOML file; either may have ``routes``, picked by ``request.path_info``) or
+the django-cors-headers setting names, mapped onto the same
 policy keys with django-cors-headers' defaults. ``CORS_URLS_REGEX`` scopes the
 middleware to matching paths (``re.match`` on ``request.path_info``, as
 django-cors-headers does).
@@ -38,6 +39,8 @@ class CorsConfig:
 
     policy: Policy
     urls: re.Pattern[str] | None
+    #: Whether the policy has routes, picked by ``request.path_info``.
+    routes: bool = False
 
 
 def _predicate(settings: Any) -> Callable[[str], object] | None:
@@ -113,4 +116,5 @@ def load_config(settings: Any = None) -> CorsConfig:
         from django.conf import settings as django_settings
 
         settings = django_settings
-    return CorsConfig(policy=policy_from_settings(settings), urls=urls_from_settings(settings))
+    policy = policy_from_settings(settings)
+    return CorsConfig(policy=policy, urls=urls_from_settings(settings), routes=policy.has_routes)
