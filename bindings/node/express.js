@@ -12,8 +12,23 @@
 const { Policy } = require('./lib/engine.js');
 const { internal } = require('./lib/engine.js');
 
-const { C, ASKED_ANY, shapeKey, isSlow, kEngine, decideNative, argFlags, kShape, kAsked, kPredicate, kText, valueOf, isOwnedHeader, mergeVary } =
-  internal;
+const {
+  C,
+  ASKED_ANY,
+  shapeKey,
+  isSlow,
+  kEngine,
+  decideNative,
+  argFlags,
+  kShape,
+  kAsked,
+  kPredicate,
+  kRouteIndex,
+  kText,
+  valueOf,
+  isOwnedHeader,
+  mergeVary,
+} = internal;
 const { ASKED, FLAG_PREDICATE_YES } = C;
 const [ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, PRIVATE_NETWORK] = internal.requestHeaderNames;
 
@@ -197,7 +212,30 @@ function corsgate(options = {}) {
   return middleware(compiled);
 }
 
+/**
+ * A policy file with routes: each route's policy gets a middleware of its
+ * own, picked by `req.path` (the path below the mount point, as Express
+ * routes on it); outside every route core's not-CORS answer is applied.
+ */
+function routed({ policy, preflightContinue }) {
+  const handlers = policy.routes.map(([, route]) =>
+    route === null ? null : middleware({ policy: route, predicate: route[kPredicate], preflightContinue }),
+  );
+  return function corsgateRouted(req, res, next) {
+    // Connect has no req.path: the URL's path, query cut off by core.
+    const path = typeof req.path === 'string' ? req.path : String(req.url);
+    const i = policy[kRouteIndex](path);
+    const handler = i < 0 ? null : handlers[i];
+    if (handler === null) {
+      finishDecision(req, res, next, policy.decide({ method: String(req.method), headers: req.headers, path }), false);
+      return;
+    }
+    handler(req, res, next);
+  };
+}
+
 function middleware({ policy, predicate, preflightContinue }) {
+  if (policy.hasRoutes) return routed({ policy, preflightContinue });
   const engine = policy[kEngine];
   // The policy's shapes, looked up here without a method call.
   const shapes = new Map();

@@ -56,6 +56,8 @@ export type RequestHeaders =
 export interface RequestLike {
   method: string;
   headers?: RequestHeaders | null;
+  /** The request path (raw; a query is ignored): needed when the policy has routes. */
+  path?: string;
 }
 
 export type Kind = 'not-cors' | 'preflight' | 'actual';
@@ -142,7 +144,20 @@ export declare class Policy {
   static fromFile(path: string, options?: TextPolicyOptions): Policy;
   decide(request: RequestLike): Decision;
   lint(): Finding[];
-  toJSON(): PolicyData;
+  /** SPEC §2 data; for a policy file with routes, its `routes` and `policies`. */
+  toJSON(): PolicyData | RouteFileData;
+  /** Whether the policy file has routes (then `decide` needs `path`). */
+  readonly hasRoutes: boolean;
+  /** The routes in matching order: `[pattern, policy]`, `policy` null where the route is not CORS. */
+  readonly routes: ReadonlyArray<readonly [string, Policy | null]>;
+  /** The policy that answers `path`: this one without routes; null outside every route. */
+  policyFor(path: string): Policy | null;
+}
+
+/** A policy file with routes as data (`toJSON()`). */
+export interface RouteFileData {
+  policies?: Record<string, PolicyData>;
+  routes: Array<({ path: string } | { regex: string }) & { policy: string | PolicyData | false }>;
 }
 
 export declare const VERSION: string;

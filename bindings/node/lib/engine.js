@@ -130,6 +130,7 @@ const kEngine = Symbol('corsgate.engine');
 const kShape = Symbol('corsgate.shape');
 const kAsked = Symbol('corsgate.asked');
 const kPredicate = Symbol('corsgate.predicate');
+const kRouteIndex = Symbol('corsgate.routeIndex');
 
 /** A policy that does not build: `errors` lists every problem (SPEC §4). */
 class PolicyError extends Error {
@@ -391,6 +392,18 @@ class Decision {
 }
 
 const kText = Symbol('corsgate.text');
+// The source of a route's policy: an engine `native.routeEngine` made.
+const kRoute = Symbol('corsgate.route');
+let outside = null;
+
+/** Core's decision for a path outside every route (not CORS), for `fields`. */
+function outsideDecision(method, fields) {
+  if (outside === null) {
+    const full = native.outside(method, []);
+    outside = { id: full.id, shape: makeShape(full, true) };
+  }
+  return new Decision(outside.shape, outside.shape.headers, outside.id, fields, null);
+}
 
 /** A validated CORS policy (SPEC §2). Immutable; build once, decide per request. */
 class Policy {
@@ -398,6 +411,7 @@ class Policy {
   #predicate;
   #ask;
   #shapes = new Map();
+  #routes = null;
 
   /**
    * @param options SPEC §2 keys in camelCase, plus `originPredicate`.
@@ -421,12 +435,51 @@ class Policy {
       predicate = checkPredicate(originPredicate);
     }
     if (mode === undefined) mode = predicate ? PREDICATE_JS : PREDICATE_NONE;
-    const compiled = native.compile(source, input, mode);
-    const problems = native.problems(compiled);
-    if (problems !== null) throw new PolicyError(problems);
+    const compiled = source === kRoute ? input : native.compile(source, input, mode);
+    if (source !== kRoute) {
+      const problems = native.problems(compiled);
+      if (problems !== null) throw new PolicyError(problems);
+    }
     this.#native = compiled;
     this.#predicate = predicate;
     if (mode === PREDICATE_JS && predicate !== undefined) this.#ask = (origin) => askPredicate(predicate, origin);
+    const count = source === kRoute ? 0 : native.routeCount(compiled);
+    if (count > 0) {
+      // Each route's policy has an engine (and a shape cache) of its own.
+      const patterns = native.routePatterns(compiled);
+      this.#routes = patterns.map((pattern, i) => {
+        const engine = native.routeEngine(compiled, i);
+        const policy = engine === null ? null : new Policy(kText, { source: kRoute, input: engine, predicate, mode });
+        return Object.freeze([pattern, policy]);
+      });
+      Object.freeze(this.#routes);
+    }
+  }
+
+  /** Whether the policy file has routes (then `decide` needs the request `path`). */
+  get hasRoutes() {
+    return this.#routes !== null;
+  }
+
+  /**
+   * The routes in matching order, `[pattern, policy]` pairs (`policy` null
+   * where the route is not CORS); `[]` for a policy without routes.
+   */
+  get routes() {
+    return this.#routes === null ? [] : this.#routes;
+  }
+
+  /**
+   * The policy that answers `path` (the raw request path): this policy when
+   * it has no routes; `null` outside every route and on a route that is not CORS.
+   */
+  policyFor(path) {
+    if (this.#routes === null) return this;
+    if (typeof path !== 'string') {
+      throw new TypeError(`this policy has routes: the request path must be a string, got ${typeName(path)}`);
+    }
+    const i = native.routeIndex(this.#native, path);
+    return i < 0 ? null : this.#routes[i][1];
   }
 
   /** Parses and validates a JSON policy. */
@@ -463,6 +516,15 @@ class Policy {
     }
     const method = request.method;
     if (typeof method !== 'string') throw new TypeError(`request.method must be a string, got ${typeName(method)}`);
+    if (this.#routes !== null) {
+      if (request.path === undefined) {
+        throw new TypeError('this policy has routes: decide({ method, headers, path }) needs the request path');
+      }
+      const policy = this.policyFor(request.path);
+      if (policy !== null) return policy.decide(request);
+      collect(request.headers);
+      return outsideDecision(method, [found[0], found[1], found[2], found[3]]);
+    }
     collect(request.headers);
     const o = found[0];
     const m = found[1];
@@ -541,6 +603,11 @@ class Policy {
     return this.#predicate;
   }
 
+  /** The index of the route that answers `path` (a string), or -1. */
+  [kRouteIndex](path) {
+    return native.routeIndex(this.#native, path);
+  }
+
 }
 
 module.exports = {
@@ -570,6 +637,7 @@ module.exports = {
     kShape,
     kAsked,
     kPredicate,
+    kRouteIndex,
     kText,
     valueOf,
     askPredicate,

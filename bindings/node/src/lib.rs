@@ -32,10 +32,11 @@
 
 use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::Arc;
 
 use corsgate::{
-    Answer, Check, Decision, Header, HeaderName, Kind, Naming, Policy, PolicyBuilder, Problem,
-    Reason, Refusal, Request, RequestHeader, Source,
+    Answer, Check, Decision, Header, HeaderName, Kind, Naming, Policy, PolicyBuilder, PolicySet,
+    Problem, Reason, Refusal, Request, RequestHeader, Source,
 };
 use napi::bindgen_prelude::External;
 use napi::{sys, Env, JsFunction, JsObject, JsUnknown, NapiRaw, Result, ValueType};
@@ -118,9 +119,12 @@ const REQUEST_HEADER_NAMES: [RequestHeader; 4] = RequestHeader::ALL;
 
 /// A compiled policy, or the problems that kept it from building; held by
 /// JS as an `External` (a plain function call with an External costs a
-/// fraction of a napi-rs class method call).
+/// fraction of a napi-rs class method call). A policy file with routes is a
+/// router: [`route_index`] picks the route, and [`route_engine`] gives each
+/// route's policy an engine of its own (with its own shape cache in JS).
 pub struct Engine {
-    policy: Option<Policy>,
+    policy: Option<Arc<Policy>>,
+    routes: Option<Arc<PolicySet>>,
     problems: Vec<Problem>,
     js_predicate: bool,
     /// How the caller spelled the policy's keys.
@@ -130,36 +134,55 @@ pub struct Engine {
 
 impl Engine {
     fn policy(&self) -> Result<&Policy> {
-        self.policy
-            .as_ref()
-            .ok_or_else(|| napi::Error::from_reason("the policy did not build"))
+        self.policy.as_deref().ok_or_else(|| {
+            napi::Error::from_reason(match self.routes {
+                Some(_) => "this policy has routes: decide with the request path",
+                None => "the policy did not build",
+            })
+        })
+    }
+
+    fn built(&self) -> bool {
+        self.policy.is_some() || self.routes.is_some()
     }
 }
 
-/// Builds a policy from JS options (camelCase keys), JSON or TOML text.
-/// Never throws for a bad policy: see [`problems`].
+/// Builds a policy from JS options (camelCase keys), or a policy file (with
+/// or without routes) from JSON or TOML text. Never throws for a bad
+/// policy: see [`problems`].
 #[napi]
 pub fn compile(source: u32, input: JsUnknown, predicate: u32) -> Result<External<Engine>> {
-    let builder = match source {
-        SOURCE_OPTIONS => PolicyBuilder::from_value(&options_to_value(input, &[])?),
-        SOURCE_JSON => PolicyBuilder::from_json(&string_arg(input)?),
-        SOURCE_TOML => PolicyBuilder::from_toml(&string_arg(input)?),
-        _ => return Err(napi::Error::from_reason("unknown policy source")),
-    };
-    let builder = match predicate {
-        PREDICATE_NONE => builder,
+    if ![PREDICATE_NONE, PREDICATE_JS, PREDICATE_ALWAYS].contains(&predicate) {
+        return Err(napi::Error::from_reason("unknown predicate kind"));
+    }
+    let configure = |_: &str, builder: PolicyBuilder| match predicate {
         PREDICATE_JS => builder.host_origin_predicate(),
         PREDICATE_ALWAYS => builder.origin_predicate(|_| true),
-        _ => return Err(napi::Error::from_reason("unknown predicate kind")),
+        _ => builder,
+    };
+    let built = match source {
+        SOURCE_OPTIONS => configure(
+            "",
+            PolicyBuilder::from_value(&options_to_value(input, &[])?),
+        )
+        .build()
+        .map(PolicySet::from),
+        SOURCE_JSON => PolicySet::from_json_with(&string_arg(input)?, &configure),
+        SOURCE_TOML => PolicySet::from_toml_with(&string_arg(input)?, &configure),
+        _ => return Err(napi::Error::from_reason("unknown policy source")),
     };
     // Options are written in camelCase: core names the keys that way.
     let naming = match source {
         SOURCE_OPTIONS => Naming::Camel,
         _ => Naming::Snake,
     };
-    let (policy, problems) = match builder.build() {
-        Ok(p) => (Some(p), Vec::new()),
+    let (policy, routes, problems) = match built {
+        Ok(set) => match set.as_single() {
+            Some(single) => (Some(single.clone()), None, Vec::new()),
+            None => (None, Some(Arc::new(set)), Vec::new()),
+        },
         Err(e) => (
+            None,
             None,
             e.problems()
                 .iter()
@@ -169,6 +192,7 @@ pub fn compile(source: u32, input: JsUnknown, predicate: u32) -> Result<External
     };
     Ok(External::new(Engine {
         policy,
+        routes,
         problems,
         js_predicate: predicate == PREDICATE_JS,
         naming,
@@ -176,10 +200,72 @@ pub fn compile(source: u32, input: JsUnknown, predicate: u32) -> Result<External
     }))
 }
 
+/// The number of routes of a policy file with routes; 0 for one policy.
+#[napi]
+pub fn route_count(engine: External<Engine>) -> u32 {
+    engine
+        .routes
+        .as_ref()
+        .map_or(0, |r| r.routes().len() as u32)
+}
+
+/// The index of the route that answers `path` (the raw request path), or
+/// -1 outside every route.
+#[napi]
+pub fn route_index(engine: External<Engine>, path: String) -> i32 {
+    match &engine.routes {
+        Some(set) => set.route_index(path.as_bytes()).map_or(-1, |i| i as i32),
+        None => 0,
+    }
+}
+
+/// An engine for route `index`'s policy, or `null` where the route is not
+/// CORS (`policy = false`).
+#[napi]
+pub fn route_engine(engine: External<Engine>, index: u32) -> Result<Option<External<Engine>>> {
+    let set = engine
+        .routes
+        .as_ref()
+        .ok_or_else(|| napi::Error::from_reason("this policy has no routes"))?;
+    let route = set
+        .routes()
+        .get(index as usize)
+        .ok_or_else(|| napi::Error::from_reason("no such route"))?;
+    Ok(route.policy().map(|policy| {
+        External::new(Engine {
+            policy: Some(policy.clone()),
+            routes: None,
+            problems: Vec::new(),
+            js_predicate: engine.js_predicate,
+            naming: engine.naming,
+            scratch: RefCell::new(Scratch::default()),
+        })
+    }))
+}
+
+/// The routes' patterns, in matching order.
+#[napi]
+pub fn route_patterns(engine: External<Engine>) -> Vec<String> {
+    engine.routes.as_ref().map_or_else(Vec::new, |set| {
+        set.routes()
+            .iter()
+            .map(|r| r.pattern().to_owned())
+            .collect()
+    })
+}
+
+/// The whole decision (as [`full`] returns it) for a request to a path
+/// outside every route: core's not-CORS answer.
+#[napi]
+pub fn outside(env: Env, method: JsUnknown, lines: JsObject) -> Result<JsObject> {
+    let request = RequestLines::read(&env, &method, &lines)?;
+    full_object(&env, &Decision::outside_routes(), &request, false)
+}
+
 /// Every problem found when building, or `null` when the policy built.
 #[napi]
 pub fn problems(env: Env, engine: External<Engine>) -> Result<Option<JsObject>> {
-    if engine.policy.is_some() {
+    if engine.built() {
         return Ok(None);
     }
     findings(
@@ -398,12 +484,15 @@ pub fn explain(
     Ok(o)
 }
 
-/// Legal but risky choices (SPEC §7): `[{code, value, message, fix}]`.
+/// Legal but risky choices (SPEC §7), and routes that can never match:
+/// `[{code, value, message, fix}]`.
 #[napi]
 pub fn lint(env: Env, engine: External<Engine>) -> Result<JsObject> {
-    let warnings: Vec<_> = engine
-        .policy()?
-        .lint()
+    let warnings = match &engine.routes {
+        Some(set) => set.lint(),
+        None => engine.policy()?.lint(),
+    };
+    let warnings: Vec<_> = warnings
         .into_iter()
         .map(|w| w.named(engine.naming))
         .collect();
@@ -415,10 +504,14 @@ pub fn lint(env: Env, engine: External<Engine>) -> Result<JsObject> {
     )
 }
 
-/// The policy as SPEC §2 JSON text (defaults included).
+/// The policy as SPEC §2 JSON text (defaults included); a policy file with
+/// routes as its `routes` and `policies`.
 #[napi]
 pub fn to_json(engine: External<Engine>) -> Result<String> {
-    Ok(engine.policy()?.config().to_value().to_string())
+    Ok(match &engine.routes {
+        Some(set) => set.to_value().to_string(),
+        None => engine.policy()?.config().to_value().to_string(),
+    })
 }
 
 /// Constants `lib/engine.js` needs to read shape ids.

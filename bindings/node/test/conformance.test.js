@@ -136,3 +136,49 @@ test('the vectors are all there', () => {
   assert.equal(requestCases, 437);
   assert.equal(errorFiles, 39);
 });
+
+// Route files (tests/conformance/routes/): the policy is picked by `path`.
+const routeDir = path.join(dir, 'routes');
+let routeCases = 0;
+let routeErrorFiles = 0;
+for (const file of fs.readdirSync(routeDir).filter((f) => f.endsWith('.json')).sort()) {
+  const vector = JSON.parse(fs.readFileSync(path.join(routeDir, file), 'utf8'));
+  if (vector.errors) {
+    routeErrorFiles += 1;
+    test(`routes/${file}: invalid route file`, () => {
+      assert.throws(
+        () => Policy.fromJson(JSON.stringify(vector.policy)),
+        (err) => {
+          assert.ok(err instanceof PolicyError);
+          const codes = err.errors.map((e) => e.code);
+          for (const code of vector.errors) assert.ok(codes.includes(code), `expected ${code} in ${codes}`);
+          return true;
+        },
+      );
+    });
+    continue;
+  }
+  const policy = Policy.fromJson(JSON.stringify(vector.policy));
+  const again = Policy.fromJson(JSON.stringify(policy.toJSON()));
+  routeCases += vector.cases.length;
+  test(`routes/${file}: ${vector.cases.length} cases`, () => {
+    assert.ok(policy.hasRoutes);
+    for (const c of vector.cases) {
+      const p = c.request.path ?? '/';
+      for (const [form, headers] of Object.entries(shapes(c.request.headers))) {
+        const label = `${c.name} (${p}) [${form}]`;
+        check(policy.decide({ method: c.request.method, headers, path: p }), c.expect, label);
+        check(policy.decide({ method: c.request.method, headers, path: p }), c.expect, `${label} (cached)`);
+        check(again.decide({ method: c.request.method, headers, path: p }), c.expect, `${label} (toJSON)`);
+      }
+      const own = policy.policyFor(p);
+      if (own === null) assert.equal(c.expect.kind, 'not-cors', c.name);
+      else check(own.decide({ method: c.request.method, headers: c.request.headers }), c.expect, `${c.name} (policyFor)`);
+    }
+  });
+}
+
+test('the route vectors are all there', () => {
+  assert.ok(routeCases >= 25, `${routeCases} route cases`);
+  assert.ok(routeErrorFiles >= 5, `${routeErrorFiles} invalid route files`);
+});

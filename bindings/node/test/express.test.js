@@ -426,3 +426,67 @@ function mockResponse() {
     },
   };
 }
+
+test('a policy file with routes picks the policy by req.path', async () => {
+  const policy = Policy.fromToml(`
+[policies.app]
+origins = ["${APP}"]
+credentials = true
+methods = ["PUT"]
+
+[[routes]]
+path = "/public/**"
+policy = { origins = ["*"] }
+
+[[routes]]
+path = "/admin/**"
+policy = false
+
+[[routes]]
+path = "/**"
+policy = "app"
+`);
+  const asked = [];
+  const tenants = Policy.fromJson(
+    JSON.stringify({ routes: [{ path: '/t/*', policy: { origins: [], credentials: true } }] }),
+    { originPredicate: (o) => asked.push(o) > 0 && o === 'https://tenant.example' },
+  );
+  const app = express();
+  // Mounted: req.path is the path below /v1.
+  app.use('/v1', corsgate(policy));
+  app.use('/tenants', corsgate({ policy: tenants }));
+  app.all('/{*rest}', (req, res) => res.json({ path: req.path }));
+  const { url, close } = await serve(app);
+  try {
+    const pub = await fetch(`${url}/v1/public/feed`, { headers: { Origin: EVIL } });
+    assert.deepEqual(corsHeaders(pub), { 'access-control-allow-origin': '*' });
+    const api = await fetch(`${url}/v1/api/items?x=1`, { headers: { Origin: APP } });
+    assert.deepEqual(corsHeaders(api), {
+      'access-control-allow-origin': APP,
+      'access-control-allow-credentials': 'true',
+    });
+    const admin = await fetch(`${url}/v1/admin/users`, { headers: { Origin: APP } });
+    assert.equal(admin.status, 200);
+    assert.deepEqual(corsHeaders(admin), {});
+    assert.equal(admin.headers.get('vary'), null);
+    const preflight = await fetch(`${url}/v1/api/items`, {
+      method: 'OPTIONS',
+      headers: { Origin: APP, 'Access-Control-Request-Method': 'PUT' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-methods'), 'PUT');
+    // A preflight on a route that is not CORS reaches the application.
+    const passed = await fetch(`${url}/v1/admin/users`, {
+      method: 'OPTIONS',
+      headers: { Origin: APP, 'Access-Control-Request-Method': 'PUT' },
+    });
+    assert.deepEqual(await passed.json(), { path: '/v1/admin/users' });
+    const tenant = await fetch(`${url}/tenants/t/x`, { headers: { Origin: 'https://tenant.example' } });
+    assert.equal(tenant.headers.get('access-control-allow-origin'), 'https://tenant.example');
+    const outside = await fetch(`${url}/tenants/elsewhere`, { headers: { Origin: 'https://tenant.example' } });
+    assert.deepEqual(corsHeaders(outside), {});
+    assert.deepEqual(asked, ['https://tenant.example']);
+  } finally {
+    await close();
+  }
+});

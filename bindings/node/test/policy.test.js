@@ -323,3 +323,51 @@ test('explain quotes the offending item from where the decision found it', () =>
   assert.equal(t.reason, 'invalid-origin');
   assert.match(t.explain().summary, /is 300016 bytes long, over the limit of 512/);
 });
+
+test('a policy file with routes', () => {
+  const policy = Policy.fromJson(
+    JSON.stringify({
+      routes: [
+        { path: '/api/public/**', policy: { origins: ['*'] } },
+        { path: '/admin/**', policy: false },
+        { path: '/api/**', policy: { origins: ['https://app.example.com'] } },
+      ],
+    }),
+  );
+  assert.equal(policy.hasRoutes, true);
+  assert.deepEqual(
+    policy.routes.map(([p, route]) => [p, route === null]),
+    [
+      ['/api/public/**', false],
+      ['/admin/**', true],
+      ['/api/**', false],
+    ],
+  );
+  const headers = { origin: 'https://app.example.com' };
+  assert.equal(policy.decide({ method: 'GET', headers, path: '/api/x' }).allowed, true);
+  const outside = policy.decide({ method: 'GET', headers, path: '/about' });
+  assert.equal(outside.kind, 'not-cors');
+  assert.deepEqual([outside.headers, outside.vary, outside.explain()], [[], [], null]);
+  assert.equal(policy.decide({ method: 'GET', headers, path: '/api/x/../../admin/' }).kind, 'not-cors');
+  assert.throws(() => policy.decide({ method: 'GET', headers }), /needs the request path/);
+  assert.throws(() => policy.decide({ method: 'GET', headers, path: 7 }), /path must be a string/);
+  assert.equal(policy.policyFor('/admin/x'), null);
+  assert.equal(policy.policyFor('/api/x').hasRoutes, false);
+  // A policy without routes: itself for every path.
+  const single = new Policy({ origins: ['*'] });
+  assert.equal(single.hasRoutes, false);
+  assert.equal(single.policyFor('/x'), single);
+  assert.deepEqual(single.routes, []);
+  assert.ok(single.decide({ method: 'GET', headers, path: '/x' }).allowed);
+  // Lint sees the routes.
+  const shadowed = Policy.fromJson(
+    JSON.stringify({
+      routes: [
+        { path: '/**', policy: { origins: ['*'] } },
+        { path: '/api', policy: false },
+      ],
+    }),
+  );
+  assert.ok(shadowed.lint().some((w) => w.code === 'route-never-matches'));
+  assert.equal(policy.toJSON().routes[1].policy, false);
+});

@@ -46,7 +46,7 @@ try {
 }
 const warnings: Finding[] = policy.lint();
 const data = policy.toJSON();
-const maxAge: number | undefined = data.max_age;
+const maxAge: number | undefined = 'routes' in data ? undefined : data.max_age;
 console.log(fromText, warnings, maxAge);
 
 const app = express();
@@ -60,3 +60,10 @@ app.use(corsgateExpress.corsgate((req, cb) => cb(null, { origin: req.headers.hos
 http.createServer(corsgateExpress({ origin: '*' }) as unknown as http.RequestListener);
 const plain = corsgateExpress({ origin: 'https://a.example' });
 http.createServer((req, res) => plain(req, res, () => res.end()));
+
+const routed = Policy.fromFile('routes.toml');
+const routeDecision: Decision = routed.decide({ method: 'GET', headers: {}, path: '/api/x' });
+const routeList: ReadonlyArray<readonly [string, Policy | null]> = routed.routes;
+const forPath: Policy | null = routed.policyFor('/api/x');
+const flag: boolean = routed.hasRoutes;
+void [routeDecision, routeList, forPath, flag];
