@@ -232,6 +232,7 @@ static int decide(request_rec *r, const corsgate_policy *policy, corsgate_decisi
     const apr_array_header_t *arr = apr_table_elts(r->headers_in);
     const apr_table_entry_t *e = (const apr_table_entry_t *) arr->elts;
     corsgate_header_line stack[CORSGATE_STACK_LINES], *lines = stack;
+    const char *path;
     corsgate_result rc;
     int i, n = 0;
 
@@ -249,10 +250,12 @@ static int decide(request_rec *r, const corsgate_policy *policy, corsgate_decisi
         lines[n].value.len = e[i].val ? strlen(e[i].val) : 0;
         n++;
     }
-    rc = corsgate_policy_decide(policy, (const uint8_t *) r->method, strlen(r->method), lines,
-                                (size_t) n, d);
+    /* r->uri: the decoded path <Location> sections match on */
+    path = r->uri ? r->uri : "/";
+    rc = corsgate_policy_decide_path(policy, (const uint8_t *) r->method, strlen(r->method),
+                                     (const uint8_t *) path, strlen(path), lines, (size_t) n, d);
     if (rc != CORSGATE_RESULT_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ALERT, 0, r, "corsgate_policy_decide() failed: %s",
+        ap_log_rerror(APLOG_MARK, APLOG_ALERT, 0, r, "corsgate_policy_decide_path() failed: %s",
                       result_name(r->pool, rc));
         return HTTP_INTERNAL_SERVER_ERROR;
     }

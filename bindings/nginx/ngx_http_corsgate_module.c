@@ -383,8 +383,10 @@ ngx_http_corsgate_decide(ngx_http_request_t *r, const corsgate_policy *policy,
         }
     }
 
-    rc = corsgate_policy_decide(policy, r->method_name.data,
-                                r->method_name.len, lines, n, d);
+    /* r->uri: the decoded, normalized path locations match on */
+    rc = corsgate_policy_decide_path(policy, r->method_name.data,
+                                     r->method_name.len, r->uri.data,
+                                     r->uri.len, lines, n, d);
 
     if (rc != CORSGATE_RESULT_OK) {
         if (corsgate_result_name(rc, &name) != CORSGATE_RESULT_OK) {
@@ -393,7 +395,7 @@ ngx_http_corsgate_decide(ngx_http_request_t *r, const corsgate_policy *policy,
         }
 
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "corsgate_policy_decide() failed: %*s",
+                      "corsgate_policy_decide_path() failed: %*s",
                       name.len, (u_char *) name.data);
         return NGX_ERROR;
     }

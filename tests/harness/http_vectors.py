@@ -3,6 +3,7 @@ files, raw HTTP on 127.0.0.1, and the SPEC §8 header comparison of
 tests/conformance/README.md."""
 
 import json
+import re
 import socket
 import tomllib
 
@@ -51,7 +52,13 @@ def toml_value(v):
         return json.dumps(v, ensure_ascii=False)  # JSON escapes are TOML escapes
     if isinstance(v, list):
         return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):  # an inline table (a route file's routes and policies)
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
     raise TypeError(v)
+
+
+def toml_key(k):
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
 
 
 def to_toml(policy):
@@ -61,7 +68,7 @@ def to_toml(policy):
     for k, v in policy.items():
         if isinstance(v, dict):
             lines.append(f"\n[{k}]")
-            lines += [f"{kk} = {toml_value(vv)}" for kk, vv in v.items()]
+            lines += [f"{toml_key(kk)} = {toml_value(vv)}" for kk, vv in v.items()]
     text = "\n".join(lines) + "\n"
     assert tomllib.loads(text) == policy, text
     return text

@@ -202,8 +202,8 @@ def apache_parsed(headers):
     return out
 
 
-def oracle_decision(oracle, policy_file, method, headers):
-    line = json.dumps({"method": method, "headers": headers})
+def oracle_decision(oracle, policy_file, method, headers, path="/"):
+    line = json.dumps({"method": method, "headers": headers, "path": path})
     p = subprocess.run(
         [oracle, "decide", "--policy", policy_file],
         input=line + "\n",
@@ -292,6 +292,51 @@ def conformance(res, ap, vectors, oracle):
             f"rc {rc}, missing {missing}: {out[-400:]}",
         )
     print(f"conformance: {len(invalid)} invalid policies through apache2 -t")
+
+
+def route_conformance(res, ap, vectors, oracle):
+    """Route files (tests/conformance/routes/): each the server's policy, as
+    the route vectors' paths are the whole request path."""
+    files = sorted(glob.glob(os.path.join(vectors, "routes", "*.json")))
+    cases = bad = 0
+    for n, path in enumerate(files):
+        with open(path, encoding="utf-8") as f:
+            vec = json.load(f)
+        name = "routes/" + os.path.basename(path)
+        policy_file = os.path.join(ap.work, f"routes{n}.{'toml' if n % 2 else 'json'}")
+        write_policy(policy_file, vec["policy"])
+        if "errors" in vec:
+            bad += 1
+            rc, out = ap.configtest(f"CorsgatePolicy {policy_file}\n")
+            missing = [c for c in vec["errors"] if f"[{c}]" not in out]
+            check(
+                res,
+                f"{name}: apache2 -t refuses it with every code",
+                rc != 0 and not missing,
+                f"rc {rc}, missing {missing}: {out[-400:]}",
+            )
+            continue
+        ap.start(f"CorsgatePolicy {policy_file}\n")
+        try:
+            for case in vec["cases"]:
+                cases += 1
+                req = case["request"]
+                sent = [tuple(h) for h in req.get("headers", [])]
+                parsed = apache_parsed(sent)
+                expect = case["expect"]
+                target = req.get("path", "/")
+                if parsed is not None and parsed != [list(h) for h in sent]:
+                    expect = oracle_decision(oracle, policy_file, req["method"], parsed, target)
+                label = f"{name} / {case['name']} ({target})"
+                r = send(ap.port, request_bytes(req["method"], target, sent))
+                if r.status == 400:
+                    res.skip(label, "apache answers 400 before any module runs")
+                    continue
+                detail = check_response(r, expect, False)
+                check(res, label, detail is None, detail or "")
+        finally:
+            ap.stop()
+    print(f"conformance: {len(files) - bad} route files, {cases} cases; {bad} invalid route files")
 
 
 # ---------------------------------------------------------------- specific
@@ -534,6 +579,7 @@ def main():
     res = Results()
     ap = Apache(args.work, os.path.abspath(args.module))
     conformance(res, ap, args.vectors, args.oracle)
+    route_conformance(res, ap, args.vectors, args.oracle)
     shutil.rmtree(os.path.join(args.work, "docs"))
     os.makedirs(os.path.join(args.work, "docs"))
     open(ap.log, "w").close()

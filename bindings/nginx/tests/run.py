@@ -197,8 +197,8 @@ def rewrite_reason(headers):
     return "nginx strips the spaces around header values before modules run, so the raw-length limit is not reached"
 
 
-def oracle_decision(oracle, policy_file, method, headers):
-    line = json.dumps({"method": method, "headers": headers})
+def oracle_decision(oracle, policy_file, method, headers, path="/"):
+    line = json.dumps({"method": method, "headers": headers, "path": path})
     p = subprocess.run(
         [oracle, "decide", "--policy", policy_file],
         input=line + "\n",
@@ -264,7 +264,7 @@ def run_vector_case(res, ngx, port, location, policy_file, oracle, fname, case):
     # nginx rewrote the request before any module ran: the module must give
     # the engine's answer for the request nginx parsed.
     again = check_response(
-        r, oracle_decision(oracle, policy_file, req["method"], parsed)
+        r, oracle_decision(oracle, policy_file, req["method"], parsed, req.get("path", "/"))
     )
     if again is None:
         res.skip(
@@ -754,15 +754,35 @@ def main():
     res = Results()
 
     files = sorted(glob.glob(os.path.join(args.vectors, "*.json")))
+    policy_files = {}
     valid, invalid = [], []
     for path in files:
         with open(path, encoding="utf-8") as f:
             vec = json.load(f)
         (valid if "cases" in vec else invalid).append((path, vec))
 
-    front, up, srv_return, srv_inherit = free_ports(4)
+    # Route files: each in `location /` of a server of its own, since the
+    # route vectors' paths are the whole request path.
+    route_valid, route_invalid = [], []
+    for path in sorted(glob.glob(os.path.join(args.vectors, "routes", "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            vec = json.load(f)
+        (route_valid if "cases" in vec else route_invalid).append((path, vec))
+
+    front, up, srv_return, srv_inherit, *route_ports = free_ports(4 + len(route_valid))
+    route_servers = ""
+    for i, ((path, vec), port) in enumerate(zip(route_valid, route_ports)):
+        stem = os.path.basename(path)[:-5]
+        policy = os.path.join(
+            work, "policies", "routes-" + stem + (".toml" if i % 2 == 0 else ".json")
+        )
+        policy_files["routes/" + stem] = policy
+        write_policy(policy, vec["policy"])
+        route_servers += (
+            f"  server {{\n    listen 127.0.0.1:{port};\n"
+            f"    location / {{ corsgate_policy {policy}; proxy_pass http://127.0.0.1:{up}; }}\n  }}\n"
+        )
     locations = []
-    policy_files = {}
     for i, (path, vec) in enumerate(valid):
         stem = os.path.basename(path)[:-5]
         policy = os.path.join(
@@ -818,7 +838,7 @@ def main():
     corsgate_policy {main_policy};
     location /loc/ {{ proxy_pass http://127.0.0.1:{up}/; }}
   }}
-"""
+{route_servers}"""
     rc, err = ngx.test_config(
         ngx.prelude() + "http {\n" + ngx.http_common() + http_body + "}\n"
     )
@@ -844,8 +864,27 @@ def main():
                     case,
                 )
         print(f"conformance: {len(valid)} policies, {cases} cases over HTTP")
-        error_vectors(res, ngx, [p for p, _ in invalid])
-        print(f"conformance: {len(invalid)} invalid policies through nginx -t")
+        route_cases = 0
+        for (path, vec), port in zip(route_valid, route_ports):
+            stem = os.path.basename(path)[:-5]
+            for case in vec["cases"]:
+                route_cases += 1
+                run_vector_case(
+                    res,
+                    ngx,
+                    port,
+                    case["request"].get("path", "/"),
+                    policy_files["routes/" + stem],
+                    args.oracle,
+                    "routes/" + os.path.basename(path),
+                    case,
+                )
+        print(f"conformance: {len(route_valid)} route files, {route_cases} cases over HTTP")
+        error_vectors(res, ngx, [p for p, _ in invalid + route_invalid])
+        print(
+            f"conformance: {len(invalid)} invalid policies and {len(route_invalid)} "
+            "invalid route files through nginx -t"
+        )
         for name, reason in res.skipped:
             print(f"  skipped {name}: {reason}")
         print(
