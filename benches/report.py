@@ -68,6 +68,10 @@ NODE_INTRO = "Output of the Node bench, run by `benches/run`:"
 # ------------------------------------------------------------------ inputs
 
 
+ROUTE_COUNTS = (1, 10, 100)
+ROUTE_CASES = ("hit", "miss", "normalized")
+
+
 def criterion(home: Path) -> dict[tuple[str, str], float]:
     """(group, function or parameter) -> median in ns, from a criterion home."""
     out: dict[tuple[str, str], float] = {}
@@ -78,6 +82,10 @@ def criterion(home: Path) -> dict[tuple[str, str], float]:
         estimates = json.loads((bench.parent / "estimates.json").read_text())
         key = meta["function_id"] if meta["function_id"] is not None else meta["value_str"]
         out[(meta["group_id"], key)] = estimates["median"]["point_estimate"]
+        if meta["function_id"] is not None and meta["value_str"] is not None:
+            # A function measured at several sizes: `hit/100`.
+            key = f"{meta['function_id']}/{meta['value_str']}"
+            out[(meta["group_id"], key)] = estimates["median"]["point_estimate"]
     return out
 
 
@@ -546,6 +554,16 @@ def own_sections(out: Path, peers: dict, alone: dict, allocs: list[dict]) -> dic
         rows.append([str(n), fmt_time(ns), per, fmt_ratio(ns / base) if ns and base else "—"])
     lines += table(
         ["names in ACRH (allowed preflight, 64 names configured)", "median", "per name", "vs 1 name"],
+        rows,
+    )
+    lines += [""]
+    rows = []
+    for n in ROUTE_COUNTS:
+        cells = [alone.get(("scaling: routes", f"{case}/{n}")) for case in ROUTE_CASES]
+        rows.append([str(n)] + [fmt_time(ns) for ns in cells])
+    lines += table(
+        ["routes (`PolicySet::route_index`)", "path on the last route", "path outside every route",
+         "last route, path with `..` and an escape"],
         rows,
     )
     s[OWN[6]] = "\n".join(lines) + "\n"
