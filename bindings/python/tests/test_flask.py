@@ -179,6 +179,16 @@ def test_options_are_translated() -> None:
     assert refused.status_code == 403
 
 
+def test_list_options_may_be_comma_separated_strings() -> None:
+    app = make_app()
+    CORS(app, origins=APP, methods="put, GET", expose_headers="X-Total, X-Page")
+    client = app.test_client()
+    answered = preflight(client, "/api/items")
+    assert answered.headers["Access-Control-Allow-Methods"] == "GET, PUT"
+    actual = client.get("/api/items", headers={"Origin": APP})
+    assert actual.headers["Access-Control-Expose-Headers"] == "X-Page, X-Total"
+
+
 def test_app_config_and_init_app() -> None:
     app = make_app()
     app.config["CORS_ORIGINS"] = [APP]

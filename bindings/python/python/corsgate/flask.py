@@ -71,6 +71,13 @@ def _items(value: Any) -> list[Any]:
     return list(value)
 
 
+def _names(value: Any) -> list[str]:
+    """A list option, where a string may hold several names (`"GET, PUT"`)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return [str(item) for item in _items(value)]
+
+
 def _check_known(options: Mapping[str, Any], where: str) -> None:
     unknown = sorted(set(options) - set(DEFAULT_OPTIONS))
     if unknown:
@@ -165,13 +172,13 @@ def resource_policy(options: Mapping[str, Any]) -> tuple[dict[str, Any] | bool, 
 
     if not origins and predicate is None:
         return False, None
-    methods = sorted({str(m).upper() for m in _items(options.get("methods"))})
+    methods = sorted({m.upper() for m in _names(options.get("methods"))})
     policy: dict[str, Any] = {
         "origins": origins,
         "credentials": credentials,
         "methods": methods,
         "request_headers": _request_headers(options),
-        "expose_headers": sorted(str(h) for h in _items(options.get("expose_headers"))),
+        "expose_headers": sorted(_names(options.get("expose_headers"))),
         "preflight_status": 200,
         "private_network": {"allow": bool(options.get("allow_private_network"))},
     }
