@@ -36,6 +36,7 @@ declare namespace corsgate {
     requestHeaders?: string[];
     exposeHeaders?: string[];
     preflightStatus?: number;
+    refusedPreflightStatus?: number;
     privateNetwork?: PrivateNetworkOptions;
     dangerous?: DangerousOptions;
     /** May also answer with a Promise here (e.g. a database lookup). */

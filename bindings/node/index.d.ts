@@ -36,6 +36,8 @@ export interface PolicyOptions {
   maxAge?: number;
   /** Status of an accepted preflight, 200..=299 (default 204). */
   preflightStatus?: number;
+  /** Status of a refused preflight, 400..=499 (default 403). */
+  refusedPreflightStatus?: number;
   privateNetwork?: PrivateNetworkOptions;
   dangerous?: DangerousOptions;
   originPredicate?: OriginPredicate;
@@ -127,6 +129,7 @@ export interface PolicyData {
   expose_headers: string[];
   max_age?: number;
   preflight_status: number;
+  refused_preflight_status: number;
   private_network: { allow: boolean; id?: string; name?: string };
   dangerous: {
     allow_null_origin: boolean;

@@ -24,6 +24,8 @@ pub struct PolicyConfig {
     pub max_age: Option<i64>,
     /// Status of an accepted preflight (200..=299).
     pub preflight_status: i64,
+    /// Status of a refused preflight (400..=499).
+    pub refused_preflight_status: i64,
     /// Legacy Private Network Access.
     pub private_network: PrivateNetworkConfig,
     /// Options that weaken the safety checks.
@@ -40,6 +42,7 @@ impl Default for PolicyConfig {
             expose_headers: Vec::new(),
             max_age: None,
             preflight_status: 204,
+            refused_preflight_status: 403,
             private_network: PrivateNetworkConfig::default(),
             dangerous: DangerousConfig::default(),
         }
@@ -98,7 +101,7 @@ const DANGEROUS_KEYS: [&str; 3] = [
 ];
 
 /// The top-level keys, in documentation order.
-pub const POLICY_KEYS: [&str; 9] = [
+pub const POLICY_KEYS: [&str; 10] = [
     "origins",
     "credentials",
     "methods",
@@ -106,6 +109,7 @@ pub const POLICY_KEYS: [&str; 9] = [
     "expose_headers",
     "max_age",
     "preflight_status",
+    "refused_preflight_status",
     "private_network",
     "dangerous",
 ];
@@ -131,6 +135,7 @@ impl PolicyConfig {
         config.expose_headers = read.strings("expose_headers");
         config.max_age = read.integer("max_age");
         config.preflight_status = read.integer("preflight_status").unwrap_or(204);
+        config.refused_preflight_status = read.integer("refused_preflight_status").unwrap_or(403);
         if let Some(pn) = table.get("private_network") {
             if let Some(pn) = object(pn, "private_network", problems) {
                 unknown_keys(pn, "private_network.", &PRIVATE_NETWORK_KEYS, problems);
@@ -197,6 +202,10 @@ impl PolicyConfig {
             m.insert("max_age".into(), max_age.into());
         }
         m.insert("preflight_status".into(), self.preflight_status.into());
+        m.insert(
+            "refused_preflight_status".into(),
+            self.refused_preflight_status.into(),
+        );
         m.insert("private_network".into(), Value::Object(pn));
         m.insert("dangerous".into(), Value::Object(dangerous));
         Value::Object(m)

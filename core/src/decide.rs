@@ -164,7 +164,10 @@ impl Policy {
         };
         Decision {
             kind: v.kind,
-            status: v.status,
+            status: match (v.kind, v.allowed) {
+                (Kind::Preflight, false) => Some(self.refused_preflight_status),
+                _ => v.status,
+            },
             vary,
             entries: if v.allowed { entries } else { &[] },
             origin: match (seen.origin, request.origin) {

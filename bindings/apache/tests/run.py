@@ -272,7 +272,8 @@ def conformance(res, ap, vectors, oracle):
                     label = f"{name} / {case['name']} ({'auth' if protected else 'open'})"
                     data = request_bytes(req["method"], f"/{prefix}{i}/x", sent)
                     r = send(ap.port, data)
-                    if r.status == 400:
+                    # A 400 the policy asked for (refused_preflight_status) is the module's.
+                    if r.status == 400 and (expect.get("status") != 400 or r.body):
                         res.skip(label, "apache answers 400 before any module runs")
                         continue
                     detail = check_response(r, expect, protected)
@@ -329,7 +330,7 @@ def route_conformance(res, ap, vectors, oracle):
                     expect = oracle_decision(oracle, policy_file, req["method"], parsed, target)
                 label = f"{name} / {case['name']} ({target})"
                 r = send(ap.port, request_bytes(req["method"], target, sent))
-                if r.status == 400:
+                if r.status == 400 and (expect.get("status") != 400 or r.body):
                     res.skip(label, "apache answers 400 before any module runs")
                     continue
                 detail = check_response(r, expect, False)

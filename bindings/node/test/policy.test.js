@@ -23,6 +23,7 @@ test('camelCase options map to the SPEC keys', () => {
     exposeHeaders: ['x-request-id'],
     maxAge: 600,
     preflightStatus: 200,
+    refusedPreflightStatus: 400,
     privateNetwork: { allow: true, id: '01:23:45:67:89:0A', name: 'printer' },
     dangerous: { allowNullOrigin: false, allowInsecureOriginsWithCredentials: false },
   });
@@ -34,6 +35,7 @@ test('camelCase options map to the SPEC keys', () => {
     expose_headers: ['x-request-id'],
     max_age: 600,
     preflight_status: 200,
+    refused_preflight_status: 400,
     private_network: { allow: true, id: '01:23:45:67:89:0A', name: 'printer' },
     dangerous: {
       allow_null_origin: false,

@@ -445,6 +445,7 @@ impl Policy {
         expose_headers=None,
         max_age=None,
         preflight_status=None,
+        refused_preflight_status=None,
         private_network=None,
         dangerous=None,
         origin_predicate=None,
@@ -459,6 +460,7 @@ impl Policy {
         expose_headers: Option<Bound<'_, PyAny>>,
         max_age: Option<Bound<'_, PyAny>>,
         preflight_status: Option<Bound<'_, PyAny>>,
+        refused_preflight_status: Option<Bound<'_, PyAny>>,
         private_network: Option<Bound<'_, PyAny>>,
         dangerous: Option<Bound<'_, PyAny>>,
         origin_predicate: Option<Bound<'_, PyAny>>,
@@ -471,6 +473,7 @@ impl Policy {
             ("expose_headers", expose_headers),
             ("max_age", max_age),
             ("preflight_status", preflight_status),
+            ("refused_preflight_status", refused_preflight_status),
             ("private_network", private_network),
             ("dangerous", dangerous),
         ];

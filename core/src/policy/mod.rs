@@ -62,6 +62,7 @@ pub struct Policy {
     pub(crate) methods: Methods,
     pub(crate) request_headers: RequestHeaders,
     pub(crate) preflight_status: u16,
+    pub(crate) refused_preflight_status: u16,
     /// Private network preflights may be granted.
     pub(crate) private_network: bool,
     pub(crate) vary_preflight: &'static VaryTokens,
@@ -221,6 +222,12 @@ impl PolicyBuilder {
     /// Status of an accepted preflight (200..=299, default 204).
     pub fn preflight_status(mut self, status: u16) -> Self {
         self.config.preflight_status = i64::from(status);
+        self
+    }
+
+    /// Status of a refused preflight (default 403; 400..=499).
+    pub fn refused_preflight_status(mut self, status: u16) -> Self {
+        self.config.refused_preflight_status = i64::from(status);
         self
     }
 
@@ -391,6 +398,7 @@ fn compile(
     let expose_headers = expose_headers::compile(&config, problems);
     let max_age = preflight::max_age(&config, problems);
     let preflight_status = preflight::status(&config, problems);
+    let refused_preflight_status = preflight::refused_status(&config, problems);
     let pn = &config.private_network;
     let private_network = private_network::compile(pn, origins.is_any(), problems);
     let response = ResponseHeaders::new(response::Parts {
@@ -420,6 +428,7 @@ fn compile(
         methods,
         request_headers,
         preflight_status,
+        refused_preflight_status,
         private_network,
         response,
         config,

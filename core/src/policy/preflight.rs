@@ -1,4 +1,5 @@
-//! `max_age` and `preflight_status`: the numbers of an allowed preflight.
+//! `max_age`, `preflight_status` and `refused_preflight_status`: the
+//! numbers of a preflight's answer.
 
 use crate::config::PolicyConfig;
 use crate::error::{ErrorCode, Problem};
@@ -40,6 +41,28 @@ pub(crate) fn status(config: &PolicyConfig, problems: &mut Vec<Problem>) -> u16 
                 "use 204 (the default) or 200",
             ));
             204
+        }
+    }
+}
+
+/// Validates `refused_preflight_status`; the status of a refused preflight.
+/// A 2xx would pass the browser's status check (the CORS check still fails,
+/// but the refusal would read as a success in logs and caches), a 3xx is a
+/// redirect a preflight may not follow, a 5xx says the server failed: a
+/// refusal is the client's request being declined, a 4xx.
+pub(crate) fn refused_status(config: &PolicyConfig, problems: &mut Vec<Problem>) -> u16 {
+    match u16::try_from(config.refused_preflight_status) {
+        Ok(s) if (400..=499).contains(&s) => s,
+        _ => {
+            let s = config.refused_preflight_status;
+            problems.push(Problem::new(
+                ErrorCode::InvalidPreflightStatus,
+                "refused_preflight_status",
+                s.to_string(),
+                format!("`refused_preflight_status` is {s}; a refused preflight is answered with a 4xx status"),
+                "use 403 (the default) or 400",
+            ));
+            403
         }
     }
 }

@@ -133,6 +133,7 @@ class Policy:
         expose_headers: Iterable[str] | None = None,
         max_age: int | None = None,
         preflight_status: int | None = None,
+        refused_preflight_status: int | None = None,
         private_network: Mapping[str, Any] | None = None,
         dangerous: Mapping[str, bool] | None = None,
         origin_predicate: _OriginPredicate | None = None,

@@ -69,6 +69,9 @@ def policy_from_starlette_options(
         expose_headers=expose_headers,
         max_age=max_age,
         private_network={"allow": allow_private_network},
+        # Starlette's statuses: 200 for an accepted preflight, 400 for a refused one.
+        preflight_status=200,
+        refused_preflight_status=400,
         origin_predicate=predicate,
     )
 

@@ -98,6 +98,8 @@ def policy_from_settings(settings: Any) -> Policy:
         # django-cors-headers sends no Max-Age for a false value.
         max_age=max_age if max_age else None,
         private_network={"allow": getattr(s, "CORS_ALLOW_PRIVATE_NETWORK", False)},
+        # django-cors-headers answers an accepted preflight 200.
+        preflight_status=200,
         origin_predicate=predicate,
     )
 
