@@ -335,3 +335,12 @@ def test_routes_are_matched_below_root_path() -> None:
         }
         asyncio.run(middleware(scope, receive, send))
         assert (b"access-control-allow-origin", b"*") in sent[0]["headers"], path
+
+
+def test_no_allowed_origins_answers_nothing() -> None:
+    client = starlette_client()
+    response = client.get("/", headers={"origin": APP})
+    assert response.status_code == 200 and cors(response) == {}
+    assert "vary" not in response.headers
+    preflight = client.options("/", headers={"origin": APP, "access-control-request-method": "GET"})
+    assert cors(preflight) == {}

@@ -341,3 +341,19 @@ def test_route_lint_warnings_reach_manage_py_check() -> None:
     with override_settings(CORSGATE_POLICY=routes):
         ids = {m.id for m in run_checks()}
         assert "corsgate.route-never-matches" in ids
+
+
+def test_empty_settings_allow_no_origin_with_a_check_warning(client: Client) -> None:
+    with override_settings(CORS_ALLOWED_ORIGINS=[]):
+        response = client.get("/api/items", headers={"origin": APP})
+        assert response.status_code == 200 and cors(response) == {}
+        refused = preflight(client, "/api/items")
+        assert cors(refused) == {}
+        messages = [m for m in run_checks() if m.id == "corsgate.no-origins"]
+        assert len(messages) == 1 and isinstance(messages[0], Warning)
+    with override_settings(
+        CORS_ALLOWED_ORIGINS=[], CORS_ALLOWED_ORIGIN_REGEXES=[r"https://.*\.example\.com"]
+    ):
+        assert not [m for m in run_checks() if m.id == "corsgate.no-origins"]
+        ok = client.get("/api/items", headers={"origin": "https://a.example.com"})
+        assert cors(ok)["access-control-allow-origin"] == "https://a.example.com"

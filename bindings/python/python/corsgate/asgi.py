@@ -51,6 +51,9 @@ def policy_from_starlette_options(
     max_age: int | None = 600,
 ) -> Policy:
     """The :class:`Policy` for Starlette's ``CORSMiddleware`` options."""
+    if not list(allow_origins) and allow_origin_regex is None:
+        # Starlette's default: no origin allowed, nothing answered.
+        return Policy.from_dict({"routes": [{"path": "/**", "policy": False}]})
     if "*" in allow_headers:
         # Starlette's "*" echoes every requested name, `authorization` included.
         request_headers: list[str] = ["*", "authorization"]

@@ -9,7 +9,7 @@ from typing import Any
 from django.core import checks
 
 from corsgate._corsgate import PolicyError
-from corsgate.django.conf import policy_from_settings, urls_from_settings
+from corsgate.django.conf import allows_no_origin, policy_from_settings, urls_from_settings
 
 __all__ = ["check_settings"]
 
@@ -51,6 +51,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
         return messages
+    if allows_no_origin(settings):
+        messages.append(
+            checks.Warning(
+                "CORS policy: no origin is allowed (CORS_ALLOWED_ORIGINS is empty, and there is "
+                "no CORS_ALLOWED_ORIGIN_REGEXES, CORS_ALLOW_ALL_ORIGINS or "
+                "CORSGATE_ORIGIN_PREDICATE), so no response carries CORS headers",
+                hint='list the origins, like CORS_ALLOWED_ORIGINS = ["https://app.example.com"]',
+                id="corsgate.no-origins",
+            )
+        )
     for warning in policy.lint():
         messages.append(
             checks.Warning(

@@ -71,6 +71,22 @@ def _predicate(settings: Any) -> Callable[[str], object] | None:
     return lambda origin: any(p(origin) for p in predicates)
 
 
+# A policy file whose one route is not CORS: no origin is ever allowed, and
+# nothing is answered (django-cors-headers' empty default).
+NO_CORS: dict[str, Any] = {"routes": [{"path": "/**", "policy": False}]}
+
+
+def allows_no_origin(settings: Any) -> bool:
+    """Whether the django-cors-headers settings allow no origin at all (the
+    default empty ``CORS_ALLOWED_ORIGINS``, no regexes, no predicate)."""
+    if getattr(settings, "CORSGATE_POLICY", None) is not None:
+        return False
+    if getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False):
+        return False
+    origins = getattr(settings, "CORS_ALLOWED_ORIGINS", ())
+    return not list(origins) and _predicate(settings) is None
+
+
 def policy_from_settings(settings: Any) -> Policy:
     """The policy the settings describe; raises :class:`corsgate.PolicyError`."""
     predicate = _predicate(settings)
@@ -84,6 +100,8 @@ def policy_from_settings(settings: Any) -> Policy:
             f"CORSGATE_POLICY must be a dict or a file path, not {type(source).__name__}"
         )
     s = settings
+    if allows_no_origin(s):
+        return Policy.from_dict(NO_CORS)
     if getattr(s, "CORS_ALLOW_ALL_ORIGINS", False):
         origins: object = ["*"]
     else:
