@@ -357,3 +357,51 @@ def test_empty_settings_allow_no_origin_with_a_check_warning(client: Client) -> 
         assert not [m for m in run_checks() if m.id == "corsgate.no-origins"]
         ok = client.get("/api/items", headers={"origin": "https://a.example.com"})
         assert cors(ok)["access-control-allow-origin"] == "https://a.example.com"
+
+
+def test_check_request_enabled_signal(client: Client) -> None:
+    from corsheaders.signals import check_request_enabled as theirs
+
+    from corsgate.django.signals import check_request_enabled
+
+    tenant = "https://tenant.example"
+
+    def allow_tenant(sender: Any, request: Any, **kwargs: Any) -> bool:
+        return bool(request.headers.get("origin") == tenant)
+
+    def allow_other_path(sender: Any, request: Any, **kwargs: Any) -> bool:
+        return bool(request.path == "/other" and request.headers.get("origin") == APP)
+
+    check_request_enabled.connect(allow_tenant)
+    theirs.connect(allow_other_path)
+    try:
+        ok = client.get("/api/items", headers={"origin": tenant})
+        assert cors(ok)["access-control-allow-origin"] == tenant
+        assert cors(client.get("/api/items", headers={"origin": EVIL})) == {}
+        # Outside CORS_URLS_REGEX, a receiver enables CORS for the request.
+        other = client.get("/other", headers={"origin": APP})
+        assert cors(other)["access-control-allow-origin"] == APP
+        assert cors(client.get("/other", headers={"origin": EVIL})) == {}
+        # Empty settings: only the signal allows, and check does not warn.
+        with override_settings(CORS_ALLOWED_ORIGINS=[]):
+            assert cors(client.get("/api/items", headers={"origin": tenant}))
+            assert cors(client.get("/api/items", headers={"origin": APP})) == {}
+            assert not [m for m in run_checks() if m.id == "corsgate.no-origins"]
+    finally:
+        check_request_enabled.disconnect(allow_tenant)
+        theirs.disconnect(allow_other_path)
+
+
+def test_cors_enabled_set_by_an_earlier_middleware() -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from corsgate.django import CorsMiddleware
+
+    middleware = CorsMiddleware(lambda request: HttpResponse("ok"))
+    request = RequestFactory().get("/api/items", headers={"origin": APP})
+    request._cors_enabled = False
+    assert cors(middleware(request)) == {}
+    request = RequestFactory().get("/api/items", headers={"origin": APP})
+    assert cors(middleware(request))["access-control-allow-origin"] == APP
+    assert request._cors_enabled is True

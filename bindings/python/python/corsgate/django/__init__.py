@@ -23,6 +23,7 @@ from django.http.response import HttpResponseBase
 
 from corsgate._corsgate import Decision, PolicyError, is_cors_response_header
 from corsgate.django.conf import CorsConfig, load_config
+from corsgate.django.signals import current_request, signal_allows
 
 __all__ = ["CorsMiddleware"]
 
@@ -121,17 +122,31 @@ class CorsMiddleware:
         config = self._config
         if config is None:
             config = self._config = _load()
-        if config.urls is not None and not config.urls.match(request.path_info):
+        # django-cors-headers' `request._cors_enabled`: set by an earlier
+        # middleware, or here from CORS_URLS_REGEX and the signal.
+        enabled = getattr(request, "_cors_enabled", None)
+        if enabled is None:
+            enabled = (
+                config.urls is None
+                or bool(config.urls.match(request.path_info))
+                or signal_allows(request)
+            )
+            request._cors_enabled = enabled  # type: ignore[attr-defined]
+        if not enabled:
             return None
         meta = request.META
-        return config.policy.decide_values(
-            meta.get("REQUEST_METHOD") or request.method or "GET",
-            meta.get("HTTP_ORIGIN"),
-            meta.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-            meta.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            meta.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
-            path=request.path_info if config.routes else None,
-        )
+        token = current_request.set(request)
+        try:
+            return config.policy.decide_values(
+                meta.get("REQUEST_METHOD") or request.method or "GET",
+                meta.get("HTTP_ORIGIN"),
+                meta.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+                meta.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                meta.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"),
+                path=request.path_info if config.routes else None,
+            )
+        finally:
+            current_request.reset(token)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.async_mode:

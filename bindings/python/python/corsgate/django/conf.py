@@ -71,14 +71,14 @@ def _predicate(settings: Any) -> Callable[[str], object] | None:
     return lambda origin: any(p(origin) for p in predicates)
 
 
-# A policy file whose one route is not CORS: no origin is ever allowed, and
-# nothing is answered (django-cors-headers' empty default).
-NO_CORS: dict[str, Any] = {"routes": [{"path": "/**", "policy": False}]}
-
-
 def allows_no_origin(settings: Any) -> bool:
     """Whether the django-cors-headers settings allow no origin at all (the
-    default empty ``CORS_ALLOWED_ORIGINS``, no regexes, no predicate)."""
+    default empty ``CORS_ALLOWED_ORIGINS``, no regexes, no predicate, no
+    ``check_request_enabled`` receiver)."""
+    from corsgate.django.signals import has_receivers
+
+    if has_receivers():
+        return False
     if getattr(settings, "CORSGATE_POLICY", None) is not None:
         return False
     if getattr(settings, "CORS_ALLOW_ALL_ORIGINS", False):
@@ -100,12 +100,19 @@ def policy_from_settings(settings: Any) -> Policy:
             f"CORSGATE_POLICY must be a dict or a file path, not {type(source).__name__}"
         )
     s = settings
-    if allows_no_origin(s):
-        return Policy.from_dict(NO_CORS)
     if getattr(s, "CORS_ALLOW_ALL_ORIGINS", False):
         origins: object = ["*"]
     else:
         origins = getattr(s, "CORS_ALLOWED_ORIGINS", ())
+        # django-cors-headers' check_request_enabled signal allows an origin
+        # no setting lists: the engine asks it, for the current request.
+        from corsgate.django.signals import origin_allowed_by_signal
+
+        given = predicate
+        if given is None:
+            predicate = origin_allowed_by_signal
+        else:
+            predicate = lambda origin: bool(given(origin)) or origin_allowed_by_signal(origin)  # noqa: E731
     max_age = getattr(s, "CORS_PREFLIGHT_MAX_AGE", DEFAULT_MAX_AGE)
     return Policy(
         origins=origins,  # type: ignore[arg-type]
