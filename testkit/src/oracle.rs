@@ -113,7 +113,7 @@ pub fn decide(
     let refuse = |reason: &'static str| Expected {
         kind,
         allowed: false,
-        status: preflight.then_some(403),
+        status: preflight.then_some(cfg.refused_preflight_status as u16),
         headers: vec![],
         vary: vary.clone(),
         reason: Some(reason),
