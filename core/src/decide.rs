@@ -53,7 +53,6 @@ pub enum Answer<'f> {
 struct Verdict<'a> {
     kind: Kind,
     allowed: bool,
-    status: Option<u16>,
     refusal: Option<(Check, &'a [u8])>,
     method: &'a [u8],
     reflect: Reflect<'a>,
@@ -83,7 +82,6 @@ impl<'a> Verdict<'a> {
         Verdict {
             kind,
             allowed: true,
-            status: None,
             refusal: None,
             method: b"",
             reflect: Reflect::None,
@@ -96,7 +94,6 @@ impl<'a> Verdict<'a> {
         Verdict {
             kind,
             allowed: false,
-            status: (kind == Kind::Preflight).then_some(403),
             refusal,
             ..Verdict::allow(kind)
         }
@@ -164,9 +161,11 @@ impl Policy {
         };
         Decision {
             kind: v.kind,
+            // A preflight is answered with the policy's status for it.
             status: match (v.kind, v.allowed) {
+                (Kind::Preflight, true) => Some(self.preflight_status),
                 (Kind::Preflight, false) => Some(self.refused_preflight_status),
-                _ => v.status,
+                _ => None,
             },
             vary,
             entries: if v.allowed { entries } else { &[] },
@@ -275,7 +274,6 @@ impl Policy {
             Err(failed) => return Verdict::refuse(Kind::Preflight, Some(failed)),
         };
         Verdict {
-            status: Some(self.preflight_status),
             method,
             reflect,
             private_network: self.private_network

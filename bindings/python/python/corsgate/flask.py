@@ -25,7 +25,7 @@ from typing import Any, TypeVar, Union, cast
 
 from flask import Blueprint, Flask, Response, current_app, make_response, request
 
-from corsgate._corsgate import Decision, Policy, is_cors_response_header, is_valid_origin
+from corsgate._corsgate import Decision, Policy, is_valid_origin
 
 __all__ = ["CORS", "cross_origin", "policy_from_flask_cors_options"]
 
@@ -272,15 +272,11 @@ def _decide(policy: Policy, path: str | None) -> Decision:
 
 
 def _apply(decision: Decision, response: Response) -> Response:
-    headers = response.headers
-    for name in [k for k in headers.keys() if is_cors_response_header(k)]:
-        del headers[name]
-    for name, value in decision.headers:
-        headers[name] = value
-    current = headers.getlist("Vary")
-    merged = decision.merge_vary(", ".join(current) if current else None)
-    if merged is not None:
-        headers["Vary"] = merged
+    # The engine's merge: its headers replace the response's, other CORS
+    # headers go, the Vary tokens are merged.
+    headers = decision.apply(response.headers.to_wsgi_list())
+    response.headers.clear()
+    response.headers.extend(headers)
     setattr(response, EVALUATED, True)
     return response
 
