@@ -9,8 +9,8 @@
 // core asks. Uses only res.setHeader/getHeader/removeHeader/getHeaderNames,
 // res.statusCode and res.end(), so it also works on a plain `http` server.
 
-const { Policy } = require('./lib/engine.js');
 const { internal } = require('./lib/engine.js');
+const { compileOptions } = require('./lib/options.js');
 
 const {
   C,
@@ -24,7 +24,6 @@ const {
   kAsked,
   kPredicate,
   kRouteIndex,
-  kText,
   valueOf,
   isOwnedHeader,
   mergeVary,
@@ -32,140 +31,8 @@ const {
 const { ASKED, FLAG_PREDICATE_YES } = C;
 const [ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, PRIVATE_NETWORK] = internal.requestHeaderNames;
 
-/** The `cors` package's default methods, so the adapter is a drop-in. */
-const CORS_DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
-
-/** `cors` option names that have a corsgate spelling. */
-const RENAMED = {
-  allowedHeaders: 'requestHeaders',
-  headers: 'requestHeaders',
-  exposedHeaders: 'exposeHeaders',
-  optionsSuccessStatus: 'preflightStatus',
-};
-
-/** "a, b" -> ["a", "b"], as `cors` accepts comma-separated strings. */
-function list(value) {
-  if (typeof value !== 'string') return value;
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-function regexpPredicate(patterns) {
-  return (origin) =>
-    patterns.some((re) => {
-      re.lastIndex = 0;
-      return re.test(origin);
-    });
-}
-
-/**
- * Wraps a `cors`-style `origin(requestOrigin, callback)` into a predicate
- * returning a boolean, or a Promise when the callback comes later. The
- * callback's value may be a boolean, a string, a RegExp or an array of
- * those, as with `cors`; an error counts as "no" (SPEC §3).
- */
-function callbackPredicate(fn) {
-  const allows = (origin, value) => {
-    if (Array.isArray(value)) return value.some((v) => allows(origin, v));
-    if (value instanceof RegExp) {
-      value.lastIndex = 0;
-      return value.test(origin);
-    }
-    if (typeof value === 'string') return value === origin || value === '*';
-    return value === true;
-  };
-  return (origin) => {
-    let sync = true;
-    let answer;
-    let resolveLater;
-    const done = (err, value) => {
-      const yes = !err && allows(origin, value);
-      if (sync) answer = yes;
-      else if (resolveLater) resolveLater(yes);
-      resolveLater = undefined;
-    };
-    fn(origin, done);
-    sync = false;
-    if (answer !== undefined) return answer;
-    return new Promise((resolve) => {
-      resolveLater = resolve;
-    });
-  };
-}
-
-/**
- * Translates adapter options into a Policy plus the adapter's own settings.
- * Returns null when CORS is disabled (`origin: false`).
- */
 function compile(options) {
-  if (options instanceof Policy) {
-    return { policy: options, predicate: options[kPredicate], preflightContinue: false };
-  }
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError('corsgate/express(options) takes an options object or a Policy');
-  }
-  const { origin, preflightContinue = false, policy, originPredicate, ...rest } = options;
-  if (typeof preflightContinue !== 'boolean') throw new TypeError('preflightContinue must be a boolean');
-  if (policy !== undefined) {
-    if (!(policy instanceof Policy)) throw new TypeError('policy must be a corsgate Policy');
-    const extra = Object.keys(rest).concat(origin !== undefined ? ['origin'] : []);
-    if (extra.length > 0 || originPredicate !== undefined) {
-      throw new TypeError(`give either a policy or policy options, not both (got ${extra.join(', ')})`);
-    }
-    return { policy, predicate: policy[kPredicate], preflightContinue };
-  }
-  if (origin === false) return null;
-
-  const settings = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (value === undefined) continue;
-    const to = RENAMED[key] || key;
-    if (settings[to] !== undefined) {
-      throw new TypeError(`\`${key}\` repeats another option that sets \`${to}\`; give one`);
-    }
-    settings[to] = value;
-  }
-  for (const key of ['methods', 'requestHeaders', 'exposeHeaders']) {
-    if (settings[key] !== undefined) settings[key] = list(settings[key]);
-  }
-  if (settings.methods === undefined) settings.methods = CORS_DEFAULT_METHODS;
-  if (typeof settings.maxAge === 'string' && /^\d+$/.test(settings.maxAge)) {
-    settings.maxAge = Number(settings.maxAge);
-  }
-
-  let predicate = originPredicate;
-  let mode;
-  if (predicate !== undefined && typeof predicate !== 'function') {
-    throw new TypeError('originPredicate must be a function (origin) => boolean | Promise<boolean>');
-  }
-  if (origin !== undefined) {
-    if (settings.origins !== undefined) throw new TypeError('give `origin` (cors) or `origins` (corsgate), not both');
-    if (predicate !== undefined && (origin === true || typeof origin === 'function' || origin instanceof RegExp)) {
-      throw new TypeError('give a function or RegExp `origin` or an `originPredicate`, not both');
-    }
-    const items = Array.isArray(origin) ? origin : [origin];
-    if (origin === true) {
-      settings.origins = [];
-      mode = C.PREDICATE_ALWAYS;
-    } else if (typeof origin === 'function') {
-      settings.origins = [];
-      predicate = callbackPredicate(origin);
-    } else {
-      const patterns = items.filter((o) => o instanceof RegExp);
-      settings.origins = items.filter((o) => !(o instanceof RegExp));
-      if (patterns.length > 0) {
-        if (predicate !== undefined) throw new TypeError('give RegExp origins or an `originPredicate`, not both');
-        predicate = regexpPredicate(patterns);
-      }
-    }
-  } else if (settings.origins === undefined && predicate === undefined) {
-    settings.origins = ['*'];
-  }
-  if (mode === undefined) mode = predicate ? C.PREDICATE_JS : C.PREDICATE_NONE;
-  const built = new Policy(kText, { source: C.SOURCE_OPTIONS, input: settings, predicate: undefined, mode });
-  return { policy: built, predicate, preflightContinue };
+  return compileOptions(options, { adapter: 'corsgate/express' });
 }
 
 /** Removes the CORS headers set before that `keep` (lowercase names) does not replace. */

@@ -40,7 +40,21 @@ export interface PolicyOptions {
   refusedPreflightStatus?: number;
   privateNetwork?: PrivateNetworkOptions;
   dangerous?: DangerousOptions;
+  format?: FormatOptions;
   originPredicate?: OriginPredicate;
+}
+
+/** The bytes of list-valued headers (browsers read every choice alike). */
+export interface FormatOptions {
+  /** Between items of all three lists: `', '` (default) or `','`. */
+  separator?: ', ' | ',';
+  methodsSeparator?: ', ' | ',';
+  requestHeadersSeparator?: ', ' | ',';
+  exposeHeadersSeparator?: ', ' | ',';
+  /** Configured `Access-Control-Allow-Headers` names: `'lowercase'` (default) or `'as-configured'`. */
+  requestHeadersCase?: 'lowercase' | 'as-configured';
+  /** What `requestHeaders: ['*']` sends without credentials: `'star'` (default) or `'echo'` (the requested names). */
+  requestHeadersWildcard?: 'star' | 'echo';
 }
 
 /** Options for the text constructors. */
@@ -135,6 +149,13 @@ export interface PolicyData {
     allow_null_origin: boolean;
     allow_insecure_origins_with_credentials: boolean;
     allow_public_suffix_wildcards_with_credentials: boolean;
+  };
+  format: {
+    methods_separator: string;
+    request_headers_separator: string;
+    expose_headers_separator: string;
+    request_headers_case: string;
+    request_headers_wildcard: string;
   };
 }
 

@@ -30,6 +30,8 @@ pub struct PolicyConfig {
     pub private_network: PrivateNetworkConfig,
     /// Options that weaken the safety checks.
     pub dangerous: DangerousConfig,
+    /// How list-valued response headers are written.
+    pub format: FormatConfig,
 }
 
 impl Default for PolicyConfig {
@@ -45,6 +47,39 @@ impl Default for PolicyConfig {
             refused_preflight_status: 403,
             private_network: PrivateNetworkConfig::default(),
             dangerous: DangerousConfig::default(),
+            format: FormatConfig::default(),
+        }
+    }
+}
+
+/// The `format` table: the bytes of list-valued headers, so that a drop-in
+/// sends what the library it replaces sent. Browsers read every choice alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FormatConfig {
+    /// Between `Access-Control-Allow-Methods` items: `", "` or `","`.
+    pub methods_separator: String,
+    /// Between `Access-Control-Allow-Headers` items: `", "` or `","`.
+    pub request_headers_separator: String,
+    /// Between `Access-Control-Expose-Headers` items: `", "` or `","`.
+    pub expose_headers_separator: String,
+    /// `"lowercase"` (as browsers send the names) or `"as-configured"`: the
+    /// spelling of the configured `Access-Control-Allow-Headers` names.
+    pub request_headers_case: String,
+    /// What `request_headers = ["*"]` sends without credentials: `"star"`
+    /// (`*`) or `"echo"` (the requested names, as with credentials). Both
+    /// allow the same names.
+    pub request_headers_wildcard: String,
+}
+
+impl Default for FormatConfig {
+    fn default() -> Self {
+        FormatConfig {
+            methods_separator: ", ".into(),
+            request_headers_separator: ", ".into(),
+            expose_headers_separator: ", ".into(),
+            request_headers_case: "lowercase".into(),
+            request_headers_wildcard: "star".into(),
         }
     }
 }
@@ -79,6 +114,7 @@ pub(crate) fn is_key(word: &str) -> bool {
     POLICY_KEYS.contains(&word)
         || PRIVATE_NETWORK_KEYS.contains(&word)
         || DANGEROUS_KEYS.contains(&word)
+        || FORMAT_KEYS.contains(&word)
 }
 
 /// The keys of the table at `table` (``, `private_network`, `dangerous`).
@@ -87,6 +123,7 @@ pub(crate) fn keys_of(table: &str) -> &'static [&'static str] {
         "" => &POLICY_KEYS,
         "private_network" => &PRIVATE_NETWORK_KEYS,
         "dangerous" => &DANGEROUS_KEYS,
+        "format" => &FORMAT_KEYS,
         _ => &[],
     }
 }
@@ -100,8 +137,18 @@ const DANGEROUS_KEYS: [&str; 3] = [
     "allow_public_suffix_wildcards_with_credentials",
 ];
 
+/// The keys of the `format` table; `separator` sets the three separators.
+const FORMAT_KEYS: [&str; 6] = [
+    "separator",
+    "methods_separator",
+    "request_headers_separator",
+    "expose_headers_separator",
+    "request_headers_case",
+    "request_headers_wildcard",
+];
+
 /// The top-level keys, in documentation order.
-pub const POLICY_KEYS: [&str; 10] = [
+pub const POLICY_KEYS: [&str; 11] = [
     "origins",
     "credentials",
     "methods",
@@ -112,6 +159,7 @@ pub const POLICY_KEYS: [&str; 10] = [
     "refused_preflight_status",
     "private_network",
     "dangerous",
+    "format",
 ];
 
 impl PolicyConfig {
@@ -167,6 +215,33 @@ impl PolicyConfig {
                 };
             }
         }
+        if let Some(f) = table.get("format") {
+            if let Some(f) = object(f, "format", problems) {
+                unknown_keys(f, "format.", &FORMAT_KEYS, problems);
+                let mut read = Reader {
+                    table: f,
+                    prefix: "format.",
+                    problems,
+                };
+                let all = read.string("separator");
+                let mut one = |key: &str| {
+                    read.string(key)
+                        .or_else(|| all.clone())
+                        .unwrap_or_else(|| ", ".into())
+                };
+                config.format = FormatConfig {
+                    methods_separator: one("methods_separator"),
+                    request_headers_separator: one("request_headers_separator"),
+                    expose_headers_separator: one("expose_headers_separator"),
+                    request_headers_case: read
+                        .string("request_headers_case")
+                        .unwrap_or_else(|| "lowercase".into()),
+                    request_headers_wildcard: read
+                        .string("request_headers_wildcard")
+                        .unwrap_or_else(|| "star".into()),
+                };
+            }
+        }
         config
     }
 
@@ -208,6 +283,29 @@ impl PolicyConfig {
         );
         m.insert("private_network".into(), Value::Object(pn));
         m.insert("dangerous".into(), Value::Object(dangerous));
+        let f = &self.format;
+        let mut format = Map::new();
+        format.insert(
+            "methods_separator".into(),
+            f.methods_separator.clone().into(),
+        );
+        format.insert(
+            "request_headers_separator".into(),
+            f.request_headers_separator.clone().into(),
+        );
+        format.insert(
+            "expose_headers_separator".into(),
+            f.expose_headers_separator.clone().into(),
+        );
+        format.insert(
+            "request_headers_case".into(),
+            f.request_headers_case.clone().into(),
+        );
+        format.insert(
+            "request_headers_wildcard".into(),
+            f.request_headers_wildcard.clone().into(),
+        );
+        m.insert("format".into(), Value::Object(format));
         Value::Object(m)
     }
 }

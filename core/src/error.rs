@@ -53,6 +53,7 @@ codes! {
         ExposeAnyWithCredentials = "expose-any-with-credentials",
         MaxAgeOutOfRange = "max-age-out-of-range",
         InvalidPreflightStatus = "invalid-preflight-status",
+        InvalidFormat = "invalid-format",
         InvalidPrivateNetworkId = "invalid-private-network-id",
         InvalidPrivateNetworkName = "invalid-private-network-name",
         AnyOriginWithPrivateNetwork = "any-origin-with-private-network",

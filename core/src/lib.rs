@@ -86,7 +86,7 @@ mod routes;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-pub use config::{DangerousConfig, PolicyConfig, PrivateNetworkConfig, POLICY_KEYS};
+pub use config::{DangerousConfig, FormatConfig, PolicyConfig, PrivateNetworkConfig, POLICY_KEYS};
 pub use decide::Answer;
 pub use decision::{Check, Decision, Headers, Kind, Reason, Refusal};
 pub use error::{ErrorCode, Finding, Naming, PolicyError, Problem, Warning, WarningCode};

@@ -288,7 +288,10 @@ pub fn decide(
             .iter()
             .map(|h| h.to_ascii_lowercase())
             .collect();
-        let v = if any_header && cfg.credentials {
+        // With credentials Fetch reads `*` literally, so the names are echoed;
+        // `format.request_headers_wildcard = "echo"` asks for that without.
+        let echo = cfg.credentials || cfg.format.request_headers_wildcard == "echo";
+        let v = if any_header && echo {
             let joined: Vec<String> = names
                 .iter()
                 .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())

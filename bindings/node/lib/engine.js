@@ -643,5 +643,6 @@ module.exports = {
     askPredicate,
     isOwnedHeader,
     mergeVary,
+    mergeVaryLines: native.mergeVary,
   },
 };

@@ -288,7 +288,11 @@ fn decide_as<'a>(
     flags: u32,
     predicate: &JsUnknown,
 ) -> Result<(Decision<'a>, bool)> {
-    if !engine.js_predicate || flags & FLAG_PREDICATE_CALL == 0 {
+    if !engine.js_predicate {
+        // No JS predicate: the policy's own (none, or `origin: true`'s).
+        return Ok((policy.decide_with(request, Answer::Policy), false));
+    }
+    if flags & FLAG_PREDICATE_CALL == 0 {
         let yes = flags & FLAG_PREDICATE_YES != 0;
         let answer = if yes { Answer::Yes } else { Answer::No };
         return Ok((policy.decide_with(request, answer), yes));

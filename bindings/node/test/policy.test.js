@@ -26,6 +26,7 @@ test('camelCase options map to the SPEC keys', () => {
     refusedPreflightStatus: 400,
     privateNetwork: { allow: true, id: '01:23:45:67:89:0A', name: 'printer' },
     dangerous: { allowNullOrigin: false, allowInsecureOriginsWithCredentials: false },
+    format: { separator: ',', exposeHeadersSeparator: ', ', requestHeadersCase: 'as-configured' },
   });
   assert.deepEqual(policy.toJSON(), {
     origins: [APP],
@@ -41,6 +42,13 @@ test('camelCase options map to the SPEC keys', () => {
       allow_null_origin: false,
       allow_insecure_origins_with_credentials: false,
       allow_public_suffix_wildcards_with_credentials: false,
+    },
+    format: {
+      methods_separator: ',',
+      request_headers_separator: ',',
+      expose_headers_separator: ', ',
+      request_headers_case: 'as-configured',
+      request_headers_wildcard: 'star',
     },
   });
 });

@@ -1,5 +1,6 @@
 'use strict';
-// Every ```js example in README.md runs, with `assert` in scope.
+// Every ```js example in README.md runs (as an async function body, so it
+// may `await`), with `assert` in scope.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -17,11 +18,11 @@ test('README has examples', () => {
 });
 
 blocks.forEach((code, i) => {
-  test(`README example ${i + 1}`, () => {
+  test(`README example ${i + 1}`, async () => {
     const logged = [];
     const console = { log: (...args) => logged.push(args.join(' ')) };
-    // eslint-disable-next-line no-new-func
-    new Function('require', 'assert', 'console', code)(requireFromPackage, assert, console);
+    const AsyncFunction = (async () => {}).constructor;
+    await new AsyncFunction('require', 'assert', 'console', code)(requireFromPackage, assert, console);
     for (const line of logged) assert.equal(typeof line, 'string');
   });
 });

@@ -448,6 +448,7 @@ impl Policy {
         refused_preflight_status=None,
         private_network=None,
         dangerous=None,
+        format=None,
         origin_predicate=None,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -463,6 +464,7 @@ impl Policy {
         refused_preflight_status: Option<Bound<'_, PyAny>>,
         private_network: Option<Bound<'_, PyAny>>,
         dangerous: Option<Bound<'_, PyAny>>,
+        format: Option<Bound<'_, PyAny>>,
         origin_predicate: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let given = [
@@ -476,6 +478,7 @@ impl Policy {
             ("refused_preflight_status", refused_preflight_status),
             ("private_network", private_network),
             ("dangerous", dangerous),
+            ("format", format),
         ];
         let mut converter = Converter::default();
         let mut map = Map::new();

@@ -55,6 +55,6 @@ pub(crate) fn compile(config: &PolicyConfig, problems: &mut Vec<Problem>) -> Opt
     if any {
         Some(b"*".to_vec().into_boxed_slice())
     } else {
-        (!expose.is_empty()).then(|| join(&expose))
+        (!expose.is_empty()).then(|| join(&expose, &config.format.expose_headers_separator))
     }
 }

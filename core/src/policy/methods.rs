@@ -76,7 +76,8 @@ impl Methods {
                 AllowMethods::Fixed(b"*".to_vec().into())
             })
         } else {
-            (!listed.is_empty()).then(|| AllowMethods::Fixed(join(&listed)))
+            (!listed.is_empty())
+                .then(|| AllowMethods::Fixed(join(&listed, &config.format.methods_separator)))
         };
         let methods = Methods {
             listed,

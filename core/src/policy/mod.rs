@@ -4,6 +4,7 @@
 //! validates its key, compiles it and answers the lookups `decide` makes.
 
 mod expose_headers;
+mod format;
 mod methods;
 mod origins;
 mod preflight;
@@ -231,6 +232,24 @@ impl PolicyBuilder {
         self
     }
 
+    /// Joins the configured lists (methods, request and expose headers)
+    /// with `separator`, `", "` (the default) or `","`.
+    pub fn list_separator(mut self, separator: &str) -> Self {
+        let f = &mut self.config.format;
+        f.methods_separator = separator.into();
+        f.request_headers_separator = separator.into();
+        f.expose_headers_separator = separator.into();
+        self
+    }
+
+    /// Writes configured request header names in `Access-Control-Allow-Headers`
+    /// as configured (`true`) or lowercase (`false`, the default).
+    pub fn keep_request_header_case(mut self, keep: bool) -> Self {
+        self.config.format.request_headers_case =
+            if keep { "as-configured" } else { "lowercase" }.into();
+        self
+    }
+
     /// Legacy Private Network Access settings.
     pub fn private_network(mut self, private_network: PrivateNetworkConfig) -> Self {
         self.config.private_network = private_network;
@@ -399,6 +418,7 @@ fn compile(
     let max_age = preflight::max_age(&config, problems);
     let preflight_status = preflight::status(&config, problems);
     let refused_preflight_status = preflight::refused_status(&config, problems);
+    format::validate(&config, problems);
     let pn = &config.private_network;
     let private_network = private_network::compile(pn, origins.is_any(), problems);
     let response = ResponseHeaders::new(response::Parts {
@@ -445,8 +465,8 @@ pub(super) fn invalid_header_name(key: &str, h: &str) -> Problem {
     )
 }
 
-pub(super) fn join(items: &[Box<[u8]>]) -> Box<[u8]> {
-    items.join(&b", "[..]).into_boxed_slice()
+pub(super) fn join(items: &[Box<[u8]>], separator: &str) -> Box<[u8]> {
+    items.join(format::separator(separator)).into_boxed_slice()
 }
 
 #[cfg(test)]

@@ -32,6 +32,9 @@ pub(crate) struct RequestHeaders {
     any: bool,
     authorization_listed: bool,
     credentials: bool,
+    /// `*` echoes the requested names: with credentials (Fetch reads `*`
+    /// literally then), or by `format.request_headers_wildcard = "echo"`.
+    echo: bool,
 }
 
 impl RequestHeaders {
@@ -43,8 +46,11 @@ impl RequestHeaders {
         problems: &mut Vec<Problem>,
     ) -> (Self, Option<Box<[u8]>>) {
         let credentials = config.credentials;
+        let echo = credentials || super::format::echoes_wildcard(config);
         let any = config.request_headers.iter().any(|h| h == "*");
         let mut listed: Vec<Box<[u8]>> = Vec::new();
+        // `listed` as configured, for `format.request_headers_case`.
+        let mut spelled: Vec<Box<[u8]>> = Vec::new();
         for h in &config.request_headers {
             if h == "*" {
                 continue;
@@ -77,11 +83,12 @@ impl RequestHeaders {
             let lower = lower.into_bytes().into_boxed_slice();
             if !listed.contains(&lower) {
                 listed.push(lower);
+                spelled.push(h.as_bytes().into());
             }
         }
         let authorization_listed = listed.iter().any(|h| &**h == b"authorization");
         let allow = if any {
-            (!credentials).then(|| {
+            (!echo).then(|| {
                 if authorization_listed {
                     b"*, authorization".to_vec().into_boxed_slice()
                 } else {
@@ -89,7 +96,12 @@ impl RequestHeaders {
                 }
             })
         } else {
-            (!listed.is_empty()).then(|| join(&listed))
+            let names = if super::format::keeps_case(config) {
+                &spelled
+            } else {
+                &listed
+            };
+            (!listed.is_empty()).then(|| join(names, &config.format.request_headers_separator))
         };
         let set = (listed.len() > LINEAR_HEADER_LOOKUP).then(|| listed.iter().cloned().collect());
         let lists = (!any && (1..=BROWSER_LISTS_UP_TO).contains(&listed.len()))
@@ -101,6 +113,7 @@ impl RequestHeaders {
             any,
             authorization_listed,
             credentials,
+            echo,
         };
         (headers, allow)
     }
@@ -108,7 +121,7 @@ impl RequestHeaders {
     /// Whether the requested names are echoed back (a credentialed `*`).
     #[inline]
     pub(crate) fn reflects(&self) -> bool {
-        self.any && self.credentials
+        self.any && self.echo
     }
 
     /// Whether `line` is a list a browser sends for listed names only.

@@ -37,7 +37,9 @@ logger = logging.getLogger("corsgate")
 
 # Starlette allows these request headers whatever `allow_headers` says; kept so
 # an application moving over keeps working.
-STARLETTE_ALWAYS_ALLOWED_HEADERS = ("accept", "accept-language", "content-language", "content-type")
+STARLETTE_ALWAYS_ALLOWED_HEADERS = ("Accept", "Accept-Language", "Content-Language", "Content-Type")
+# What Starlette's `allow_methods=["*"]` stands for (and sends).
+STARLETTE_ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 
 
 def policy_from_starlette_options(
@@ -54,13 +56,15 @@ def policy_from_starlette_options(
     if not list(allow_origins) and allow_origin_regex is None:
         # Starlette's default: no origin allowed, nothing answered.
         return Policy.from_dict({"routes": [{"path": "/**", "policy": False}]})
-    if "*" in allow_headers:
+    echo = "*" in allow_headers
+    if echo:
         # Starlette's "*" echoes every requested name, `authorization` included.
         request_headers: list[str] = ["*", "authorization"]
     else:
-        names = {h.lower() for h in allow_headers} | set(STARLETTE_ALWAYS_ALLOWED_HEADERS)
-        request_headers = sorted(names)
-    methods: Collection[str] = ["*"] if "*" in allow_methods else allow_methods
+        # Starlette's bytes: the names as given plus its four, sorted as strings.
+        request_headers = sorted(set(STARLETTE_ALWAYS_ALLOWED_HEADERS) | set(allow_headers))
+    # Starlette's "*" is its list of every method, and it sends that list.
+    methods: Collection[str] = STARLETTE_ALL_METHODS if "*" in allow_methods else allow_methods
     predicate = None
     if allow_origin_regex is not None:
         predicate = re.compile(allow_origin_regex).fullmatch
@@ -75,6 +79,10 @@ def policy_from_starlette_options(
         # Starlette's statuses: 200 for an accepted preflight, 400 for a refused one.
         preflight_status=200,
         refused_preflight_status=400,
+        format={
+            "request_headers_case": "as-configured",
+            "request_headers_wildcard": "echo" if echo else "star",
+        },
         origin_predicate=predicate,
     )
 

@@ -125,6 +125,8 @@ def policy_from_settings(settings: Any) -> Policy:
         private_network={"allow": getattr(s, "CORS_ALLOW_PRIVATE_NETWORK", False)},
         # django-cors-headers answers an accepted preflight 200.
         preflight_status=200,
+        # and joins the settings' lists with ", ", names as written.
+        format={"request_headers_case": "as-configured"},
         origin_predicate=predicate,
     )
 
