@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// corsgate/express against the `cors` package, side by side in one process:
+// corsgate/express against the `cors` package (and, from fastify_bench.js,
+// corsgate/fastify against @fastify/cors), side by side in one process:
 // each middleware is called directly with mock req/res objects (as the `cors`
 // package's own tests do), so the figures are the middleware's cost alone.
 //
@@ -195,3 +196,6 @@ console.log(`
 - Same options for both, in cors's vocabulary: default options (any origin, cors's default methods); \`origin\` a list of 3 origins, the request from the second; that list with \`credentials\`, \`methods: ['PUT']\`, \`allowedHeaders: ['content-type']\`, \`maxAge: 600\` and a preflight for PUT with \`content-type\`; and a preflight from an unlisted origin.
 - cors answers the refused preflight 204 without \`Access-Control-Allow-Origin\`; corsgate answers 403 (see bindings/node/README.md for the differences).
 - Per request corsgate crosses into Rust once: the method and the CORS request values go in as strings (the method and \`Access-Control-Request-Method\` as small codes when they are standard), one integer comes back naming a cached set of headers.`);
+
+console.log('');
+console.log(require('./fastify_bench.js').run({ quick }));

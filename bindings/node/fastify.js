@@ -33,6 +33,10 @@ const [ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, PRIVATE_NETWORK] = internal.requ
 /** @fastify/cors's defaults where they differ from `cors`'s. */
 const FASTIFY_DEFAULT_METHODS = 'GET,HEAD,POST';
 
+/** Request strings memoised per policy (see `recall`). */
+const MEMO_LIMIT = 1024;
+const NONE = Symbol('absent');
+
 const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization'];
 const HOOKS_WITH_PAYLOAD = ['preParsing', 'preSerialization'];
 
@@ -131,6 +135,11 @@ function runner({ policy, predicate, preflightContinue }, settings) {
       shape = policy[kShape](id, req.raw.method, o, m, h, p, flags);
       if (!isSlow(id)) shapes.set(key, shape);
     }
+    apply(req, reply, done, shape, o, m, h);
+    return shape;
+  }
+
+  function apply(req, reply, done, shape, o, m, h) {
     removeOwned(reply, shape.lowerNames);
     const names = shape.names;
     for (let i = 0; i < names.length; i++) reply.header(names[i], valueOf(shape, i, o, m, h));
@@ -145,6 +154,38 @@ function runner({ policy, predicate, preflightContinue }, settings) {
       return;
     }
     answer(req, reply, done, shape.status, shape.contentLength, shape.allowed);
+  }
+
+  // Core's answers (shapes) for requests seen before, so a returning client
+  // costs no crossing: the answer is a function of exactly the strings it is
+  // keyed by (requests with Access-Control-Request-Private-Network are not
+  // memoised) when no predicate was asked, and a cacheable shape holds no
+  // request string (the echoed ones are filled in per request). At most MEMO_LIMIT entries; when
+  // full, new requests are decided as before.
+  const memo = new Map();
+  let memoSize = 0;
+  function recall(method, o, m, h) {
+    let level = memo.get(method);
+    if (level === undefined) return undefined;
+    level = level.get(o === undefined ? NONE : o);
+    if (level === undefined) return undefined;
+    level = level.get(m === undefined ? NONE : m);
+    if (level === undefined) return undefined;
+    return level.get(h === undefined ? NONE : h);
+  }
+  function remember(method, o, m, h, shape) {
+    if (memoSize >= MEMO_LIMIT || typeof method !== 'string') return;
+    let level = memo;
+    for (const key of [method, o === undefined ? NONE : o, m === undefined ? NONE : m]) {
+      let next = level.get(key);
+      if (next === undefined) {
+        next = new Map();
+        level.set(key, next);
+      }
+      level = next;
+    }
+    level.set(h === undefined ? NONE : h, shape);
+    memoSize++;
   }
 
   function general(req, reply, done, headers) {
@@ -187,10 +228,16 @@ function runner({ policy, predicate, preflightContinue }, settings) {
       general(req, reply, done, headers);
       return;
     }
+    const known = p === undefined ? recall(method, o, m, h) : undefined;
+    if (known !== undefined) {
+      apply(req, reply, done, known, o, m, h);
+      return;
+    }
     const codes = argFlags(method, o, m, h, p);
     const id = decideNative(engine, method, o, m, h, p, codes);
     if ((id & ASKED_ANY) === 0 || predicate === undefined) {
-      finish(req, reply, done, id, 0, o, m, h, p);
+      const shape = finish(req, reply, done, id, 0, o, m, h, p);
+      if (p === undefined && !isSlow(id)) remember(method, o, m, h, shape);
       return;
     }
     const asked = id & ASKED ? o : policy[kAsked](method, o, m, h, p);
@@ -243,7 +290,9 @@ function perRoute(baseOptions, settings, thisArg) {
   const base = baseOptions === null ? null : build(baseOptions, settings, thisArg);
   const byConfig = new WeakMap();
   return function select(req) {
-    const config = req.routeOptions && req.routeOptions.config;
+    // One read: Fastify builds routeOptions anew on every access.
+    const route = req.routeOptions;
+    const config = route && route.config;
     const own = config && config.cors;
     if (own === false) return null;
     if (own === undefined || own === null || typeof own !== 'object' || baseOptions === null) return base;

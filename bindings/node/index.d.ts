@@ -55,6 +55,10 @@ export interface FormatOptions {
   requestHeadersCase?: 'lowercase' | 'as-configured';
   /** What `requestHeaders: ['*']` sends without credentials: `'star'` (default) or `'echo'` (the requested names). */
   requestHeadersWildcard?: 'star' | 'echo';
+  /** `Vary` names every header an answer depends on, on every response (`Origin` even for any origin). */
+  fullVary?: boolean;
+  /** `'canonical'` (`Origin`, default) or `'lowercase'` (`origin`). */
+  varyCase?: 'canonical' | 'lowercase';
 }
 
 /** Options for the text constructors. */
@@ -156,6 +160,8 @@ export interface PolicyData {
     expose_headers_separator: string;
     request_headers_case: string;
     request_headers_wildcard: string;
+    full_vary: boolean;
+    vary_case: string;
   };
 }
 

@@ -70,6 +70,13 @@ pub struct FormatConfig {
     /// (`*`) or `"echo"` (the requested names, as with credentials). Both
     /// allow the same names.
     pub request_headers_wildcard: String,
+    /// `Vary` names every request header a CORS answer can depend on, on
+    /// every response: `Origin` on all others (an any-origin policy too),
+    /// and on preflights `Access-Control-Request-Private-Network` as well.
+    pub full_vary: bool,
+    /// `"canonical"` (`Origin`) or `"lowercase"` (`origin`): the spelling of
+    /// the `Vary` tokens.
+    pub vary_case: String,
 }
 
 impl Default for FormatConfig {
@@ -80,6 +87,8 @@ impl Default for FormatConfig {
             expose_headers_separator: ", ".into(),
             request_headers_case: "lowercase".into(),
             request_headers_wildcard: "star".into(),
+            full_vary: false,
+            vary_case: "canonical".into(),
         }
     }
 }
@@ -138,13 +147,15 @@ const DANGEROUS_KEYS: [&str; 3] = [
 ];
 
 /// The keys of the `format` table; `separator` sets the three separators.
-const FORMAT_KEYS: [&str; 6] = [
+const FORMAT_KEYS: [&str; 8] = [
     "separator",
     "methods_separator",
     "request_headers_separator",
     "expose_headers_separator",
     "request_headers_case",
     "request_headers_wildcard",
+    "full_vary",
+    "vary_case",
 ];
 
 /// The top-level keys, in documentation order.
@@ -239,6 +250,10 @@ impl PolicyConfig {
                     request_headers_wildcard: read
                         .string("request_headers_wildcard")
                         .unwrap_or_else(|| "star".into()),
+                    full_vary: read.bool("full_vary"),
+                    vary_case: read
+                        .string("vary_case")
+                        .unwrap_or_else(|| "canonical".into()),
                 };
             }
         }
@@ -305,6 +320,8 @@ impl PolicyConfig {
             "request_headers_wildcard".into(),
             f.request_headers_wildcard.clone().into(),
         );
+        format.insert("full_vary".into(), f.full_vary.into());
+        format.insert("vary_case".into(), f.vary_case.clone().into());
         m.insert("format".into(), Value::Object(format));
         Value::Object(m)
     }

@@ -141,3 +141,40 @@ fn a_wildcard_can_echo_the_requested_names_without_credentials() {
         "*"
     );
 }
+
+#[test]
+fn full_vary_names_every_header_an_answer_depends_on() {
+    let p = Policy::from_json(r#"{"origins": ["*"], "format": {"full_vary": true}}"#).unwrap();
+    let get = Request::new(b"GET").header(b"Origin", b"https://app.example");
+    assert_eq!(p.decide(&get).vary(), ["Origin"]);
+    assert_eq!(p.decide(&Request::new(b"GET")).vary(), ["Origin"]);
+    let pre = Request::new(b"OPTIONS")
+        .header(b"Origin", b"https://app.example")
+        .header(b"Access-Control-Request-Method", b"GET");
+    assert_eq!(p.decide(&pre).vary().len(), 4);
+    let minimal = Policy::from_json(r#"{"origins": ["*"]}"#).unwrap();
+    assert!(minimal.decide(&get).vary().is_empty());
+}
+
+#[test]
+fn vary_tokens_may_be_lowercase() {
+    let p = Policy::from_json(
+        r#"{"origins": ["https://app.example"], "methods": ["PUT"], "format": {"vary_case": "lowercase"}}"#,
+    )
+    .unwrap();
+    let get = Request::new(b"GET").header(b"Origin", b"https://app.example");
+    assert_eq!(p.decide(&get).vary(), ["origin"]);
+    assert_eq!(p.decide(&get).vary_line(), "origin");
+    let pre = Request::new(b"OPTIONS")
+        .header(b"Origin", b"https://app.example")
+        .header(b"Access-Control-Request-Method", b"PUT");
+    assert_eq!(
+        p.decide(&pre).vary_line(),
+        "origin, access-control-request-method, access-control-request-headers"
+    );
+    assert!(
+        Policy::from_json(r#"{"origins": ["*"], "format": {"vary_case": "Upper"}}"#)
+            .unwrap_err()
+            .has(ErrorCode::InvalidFormat)
+    );
+}

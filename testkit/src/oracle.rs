@@ -101,11 +101,11 @@ pub fn decide(
             "Access-Control-Request-Method",
             "Access-Control-Request-Headers",
         ];
-        if cfg.private_network.allow {
+        if cfg.private_network.allow || cfg.format.full_vary {
             v.push("Access-Control-Request-Private-Network");
         }
         v
-    } else if any_origin {
+    } else if any_origin && !cfg.format.full_vary {
         vec![]
     } else {
         vec!["Origin"]

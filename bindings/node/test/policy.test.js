@@ -49,6 +49,8 @@ test('camelCase options map to the SPEC keys', () => {
       expose_headers_separator: ', ',
       request_headers_case: 'as-configured',
       request_headers_wildcard: 'star',
+      full_vary: false,
+      vary_case: 'canonical',
     },
   });
 });

@@ -21,6 +21,8 @@ from corsgate.asgi import CORSMiddleware
 APP = "https://app.example.com"
 EVIL = "https://evil.example"
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+# Configured with Starlette's options, Vary is Starlette's (every header a preflight reads).
+STARLETTE_VARY = PREFLIGHT_VARY + ", Access-Control-Request-Private-Network"
 
 
 def cors(response: Any) -> dict[str, str]:
@@ -84,7 +86,7 @@ def test_fastapi_preflight_allowed(fastapi_client: TestClient) -> None:
         },
     )
     assert response.status_code == 200
-    assert response.content == b""
+    assert response.content == b"OK"  # Starlette's body
     assert cors(response) == {
         "access-control-allow-origin": APP,
         "access-control-allow-credentials": "true",
@@ -93,7 +95,7 @@ def test_fastapi_preflight_allowed(fastapi_client: TestClient) -> None:
         "access-control-allow-headers": "authorization,content-type",
         "access-control-max-age": "600",
     }
-    assert response.headers["vary"] == PREFLIGHT_VARY
+    assert response.headers["vary"] == STARLETTE_VARY
 
 
 def test_fastapi_preflight_refused(fastapi_client: TestClient) -> None:
@@ -108,9 +110,9 @@ def test_fastapi_preflight_refused(fastapi_client: TestClient) -> None:
     ):
         response = fastapi_client.options("/items", headers=headers)
         assert response.status_code == 400
-        assert response.content == b""
+        assert response.content.startswith(b"Disallowed CORS ")
         assert cors(response) == {}
-        assert response.headers["vary"] == PREFLIGHT_VARY
+        assert response.headers["vary"] == STARLETTE_VARY
 
 
 def test_fastapi_actual_allowed_with_credentials(fastapi_client: TestClient) -> None:
@@ -210,7 +212,8 @@ def test_starlette_any_origin() -> None:
         "access-control-allow-origin": "*",
         "access-control-expose-headers": "x-a",
     }
-    assert "vary" not in response.headers
+    # Starlette's bytes: Vary: Origin even with any origin.
+    assert response.headers["vary"] == "Origin"
 
 
 def test_star_with_credentials_is_refused_when_built() -> None:
@@ -338,10 +341,12 @@ def test_routes_are_matched_below_root_path() -> None:
         assert (b"access-control-allow-origin", b"*") in sent[0]["headers"], path
 
 
-def test_no_allowed_origins_answers_nothing() -> None:
+def test_no_allowed_origins_allows_no_origin_as_starlette_does() -> None:
     client = starlette_client()
     response = client.get("/", headers={"origin": APP})
     assert response.status_code == 200 and cors(response) == {}
-    assert "vary" not in response.headers
+    assert response.headers["vary"] == "Origin"
     preflight = client.options("/", headers={"origin": APP, "access-control-request-method": "GET"})
     assert cors(preflight) == {}
+    assert preflight.status_code == 400
+    assert preflight.text == "Disallowed CORS origin"

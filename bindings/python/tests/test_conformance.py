@@ -80,7 +80,7 @@ def check(decision: corsgate.Decision, expect: dict[str, Any]) -> None:
 
 
 def test_the_vectors_are_all_here() -> None:
-    assert len(CASES) == 448
+    assert len(CASES) == 451
     assert len(INVALID) >= 20
 
 

@@ -9,6 +9,8 @@ use crate::error::{ErrorCode, Problem};
 const SEPARATORS: [&str; 2] = [", ", ","];
 /// The values of `format.request_headers_case`.
 const CASES: [&str; 2] = ["lowercase", "as-configured"];
+/// The values of `format.vary_case`.
+const VARY_CASES: [&str; 2] = ["canonical", "lowercase"];
 /// The values of `format.request_headers_wildcard`.
 const WILDCARDS: [&str; 2] = ["star", "echo"];
 
@@ -46,6 +48,16 @@ pub(crate) fn validate(config: &PolicyConfig, problems: &mut Vec<Problem>) {
             "use \"lowercase\" (the default) or \"as-configured\"",
         ));
     }
+    let vary = &f.vary_case;
+    if !VARY_CASES.contains(&vary.as_str()) {
+        problems.push(Problem::new(
+            ErrorCode::InvalidFormat,
+            "format.vary_case",
+            vary,
+            format!("`format.vary_case` is {vary:?}"),
+            "use \"canonical\" (`Origin`, the default) or \"lowercase\" (`origin`)",
+        ));
+    }
     let wildcard = &f.request_headers_wildcard;
     if !WILDCARDS.contains(&wildcard.as_str()) {
         problems.push(Problem::new(
@@ -78,4 +90,9 @@ pub(crate) fn keeps_case(config: &PolicyConfig) -> bool {
 /// without credentials.
 pub(crate) fn echoes_wildcard(config: &PolicyConfig) -> bool {
     config.format.request_headers_wildcard == "echo"
+}
+
+/// Whether `Vary` tokens are written lowercase (`origin`).
+pub(crate) fn lowercase_vary(config: &PolicyConfig) -> bool {
+    config.format.vary_case == "lowercase"
 }

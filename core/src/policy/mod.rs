@@ -403,6 +403,30 @@ const VARY_PREFLIGHT_PNA: &VaryTokens = &VaryTokens {
            Access-Control-Request-Private-Network",
 };
 
+/// The same tokens lowercase, for `format.vary_case = "lowercase"`.
+const VARY_ORIGIN_LOWER: &VaryTokens = &VaryTokens {
+    tokens: &["origin"],
+    line: "origin",
+};
+const VARY_PREFLIGHT_LOWER: &VaryTokens = &VaryTokens {
+    tokens: &[
+        "origin",
+        "access-control-request-method",
+        "access-control-request-headers",
+    ],
+    line: "origin, access-control-request-method, access-control-request-headers",
+};
+const VARY_PREFLIGHT_PNA_LOWER: &VaryTokens = &VaryTokens {
+    tokens: &[
+        "origin",
+        "access-control-request-method",
+        "access-control-request-headers",
+        "access-control-request-private-network",
+    ],
+    line: "origin, access-control-request-method, access-control-request-headers, \
+           access-control-request-private-network",
+};
+
 /// Validates `config`, pushing every problem, and compiles it key by key.
 /// The result is only meaningful when no problem was pushed.
 fn compile(
@@ -419,6 +443,7 @@ fn compile(
     let preflight_status = preflight::status(&config, problems);
     let refused_preflight_status = preflight::refused_status(&config, problems);
     format::validate(&config, problems);
+    let lower = format::lowercase_vary(&config);
     let pn = &config.private_network;
     let private_network = private_network::compile(pn, origins.is_any(), problems);
     let response = ResponseHeaders::new(response::Parts {
@@ -434,15 +459,16 @@ fn compile(
     });
     Policy {
         credentials: config.credentials,
-        vary_preflight: if private_network {
-            VARY_PREFLIGHT_PNA
-        } else {
-            VARY_PREFLIGHT
+        vary_preflight: match (private_network || config.format.full_vary, lower) {
+            (true, false) => VARY_PREFLIGHT_PNA,
+            (true, true) => VARY_PREFLIGHT_PNA_LOWER,
+            (false, false) => VARY_PREFLIGHT,
+            (false, true) => VARY_PREFLIGHT_LOWER,
         },
-        vary_other: if origins.is_any() {
-            VARY_NONE
-        } else {
-            VARY_ORIGIN
+        vary_other: match (origins.is_any() && !config.format.full_vary, lower) {
+            (true, _) => VARY_NONE,
+            (false, false) => VARY_ORIGIN,
+            (false, true) => VARY_ORIGIN_LOWER,
         },
         origins,
         methods,

@@ -136,7 +136,7 @@ class Policy:
         refused_preflight_status: int | None = None,
         private_network: Mapping[str, Any] | None = None,
         dangerous: Mapping[str, bool] | None = None,
-        format: Mapping[str, str] | None = None,
+        format: Mapping[str, str | bool] | None = None,
         origin_predicate: _OriginPredicate | None = None,
     ) -> Policy: ...
     @staticmethod

@@ -42,6 +42,27 @@ STARLETTE_ALWAYS_ALLOWED_HEADERS = ("Accept", "Accept-Language", "Content-Langua
 STARLETTE_ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 
 
+def _no_origin(origin: str) -> bool:
+    return False
+
+
+# The body of a preflight Starlette answers, by the refusal's reason.
+_STARLETTE_FAILURES = {
+    "origin-not-allowed": "origin",
+    "invalid-origin": "origin",
+    "method-not-allowed": "method",
+    "invalid-method": "method",
+    "header-not-allowed": "headers",
+    "invalid-request-headers": "headers",
+}
+
+
+def _starlette_body(allowed: bool, reason: str | None) -> bytes:
+    if allowed:
+        return b"OK"
+    return f"Disallowed CORS {_STARLETTE_FAILURES.get(reason or '', 'origin')}".encode()
+
+
 def policy_from_starlette_options(
     allow_origins: Collection[str] = (),
     allow_methods: Collection[str] = ("GET",),
@@ -53,9 +74,6 @@ def policy_from_starlette_options(
     max_age: int | None = 600,
 ) -> Policy:
     """The :class:`Policy` for Starlette's ``CORSMiddleware`` options."""
-    if not list(allow_origins) and allow_origin_regex is None:
-        # Starlette's default: no origin allowed, nothing answered.
-        return Policy.from_dict({"routes": [{"path": "/**", "policy": False}]})
     echo = "*" in allow_headers
     if echo:
         # Starlette's "*" echoes every requested name, `authorization` included.
@@ -65,9 +83,12 @@ def policy_from_starlette_options(
         request_headers = sorted(set(STARLETTE_ALWAYS_ALLOWED_HEADERS) | set(allow_headers))
     # Starlette's "*" is its list of every method, and it sends that list.
     methods: Collection[str] = STARLETTE_ALL_METHODS if "*" in allow_methods else allow_methods
-    predicate = None
+    predicate: Callable[[str], object] | None = None
     if allow_origin_regex is not None:
         predicate = re.compile(allow_origin_regex).fullmatch
+    elif not list(allow_origins):
+        # Starlette's default: no origin is allowed (preflights are refused).
+        predicate = _no_origin
     return Policy(
         origins=allow_origins,
         methods=methods,
@@ -82,6 +103,8 @@ def policy_from_starlette_options(
         format={
             "request_headers_case": "as-configured",
             "request_headers_wildcard": "echo" if echo else "star",
+            # Starlette sends Vary: Origin on every response.
+            "full_vary": True,
         },
         origin_predicate=predicate,
     )
@@ -159,6 +182,8 @@ class CORSMiddleware:
                 max_age,
             )
 
+        # Configured with Starlette's options, preflights get its bodies.
+        self._starlette_bodies = policy is None
         # A policy file with routes picks the policy by the request path.
         self._routes = self.policy.has_routes
 
@@ -172,12 +197,18 @@ class CORSMiddleware:
             if not decision.allowed and logger.isEnabledFor(logging.DEBUG):
                 logger.debug("refused preflight: %s", decision.explain(scope.get("path", "")))
             headers = decision.apply_raw(())
-            if decision.content_length is not None:
+            body = b""
+            if self._starlette_bodies:
+                # Starlette's PlainTextResponse: "OK", or what was disallowed.
+                body = _starlette_body(decision.allowed, decision.reason)
+                headers.append((b"content-length", str(len(body)).encode()))
+                headers.append((b"content-type", b"text/plain; charset=utf-8"))
+            elif decision.content_length is not None:
                 headers.append((b"content-length", decision.content_length.encode()))
             await send(
                 {"type": "http.response.start", "status": decision.status, "headers": headers}
             )
-            await send({"type": "http.response.body", "body": b""})
+            await send({"type": "http.response.body", "body": body})
             return
 
         async def send_with_cors(message: Message) -> None:

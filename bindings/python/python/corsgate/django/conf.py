@@ -125,8 +125,13 @@ def policy_from_settings(settings: Any) -> Policy:
         private_network={"allow": getattr(s, "CORS_ALLOW_PRIVATE_NETWORK", False)},
         # django-cors-headers answers an accepted preflight 200.
         preflight_status=200,
-        # and joins the settings' lists with ", ", names as written.
-        format={"request_headers_case": "as-configured"},
+        # and its bytes: lists joined with ", ", names as written, and
+        # `Vary: origin` (lowercase) on every response it covers.
+        format={
+            "request_headers_case": "as-configured",
+            "full_vary": True,
+            "vary_case": "lowercase",
+        },
         origin_predicate=predicate,
     )
 
