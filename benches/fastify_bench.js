@@ -195,7 +195,7 @@ function run({ quick = false } = {}) {
     out.push(`| ${r.name} | ${r.peer.toFixed(0)} ns | ${r.corsgate.toFixed(0)} ns | ${(r.peer / r.corsgate).toFixed(2)}x |`);
   }
   out.push(`
-- Each plugin is registered on a stand-in instance that keeps the hook it adds; the hook is then called with a request double (\`raw.method\`, \`headers\` as Node gives them, and \`routeOptions\` built on each read as Fastify's lib/request.js does) and a fresh reply double per call, shaped like Fastify's \`Reply\` (header names lowercased, \`getHeaders\`, \`removeHeader\`, \`code\`, \`send\`). Fastify's own routing and serialisation, the same for both, are left out.
+- Each plugin is registered on a stand-in instance that keeps the hook it adds; the hook is then called with a request double (\`raw.method\`, \`headers\` as Node gives them, and \`routeOptions\` built on each read as Fastify's lib/request.js does) and a fresh reply double per call with Fastify's \`Reply\` header methods as its lib/reply.js writes them (names lowercased on every call, \`getHeaders\` merging the raw response's, \`removeHeader\`, \`code\`, \`send\`). Fastify's own routing and serialisation, the same for both, are left out.
 - Same options for both, in @fastify/cors's vocabulary: defaults (any origin, its default methods); a 3-origin list, the request from the second; that list with \`credentials\`, \`methods: ['PUT']\`, \`allowedHeaders: ['content-type']\`, \`maxAge: 600\` and a preflight for PUT with \`content-type\`; a preflight from an unlisted origin (@fastify/cors answers it 204 without \`Access-Control-Allow-Origin\`, corsgate 403).`);
   return out.join('\n');
 }

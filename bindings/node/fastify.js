@@ -35,6 +35,7 @@ const FASTIFY_DEFAULT_METHODS = 'GET,HEAD,POST';
 
 /** Request strings memoised per policy (see `recall`). */
 const MEMO_LIMIT = 1024;
+const MEMO_KEY_BYTES = 512;
 const NONE = Symbol('absent');
 
 const HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization'];
@@ -160,8 +161,9 @@ function runner({ policy, predicate, preflightContinue }, settings) {
   // costs no crossing: the answer is a function of exactly the strings it is
   // keyed by (requests with Access-Control-Request-Private-Network are not
   // memoised) when no predicate was asked, and a cacheable shape holds no
-  // request string (the echoed ones are filled in per request). At most MEMO_LIMIT entries; when
-  // full, new requests are decided as before.
+  // request string (the echoed ones are filled in per request). At most
+  // MEMO_LIMIT entries with short keys; when full, requests are decided as
+  // before.
   const memo = new Map();
   let memoSize = 0;
   function recall(method, o, m, h) {
@@ -175,6 +177,7 @@ function runner({ policy, predicate, preflightContinue }, settings) {
   }
   function remember(method, o, m, h, shape) {
     if (memoSize >= MEMO_LIMIT || typeof method !== 'string') return;
+    if ((o === undefined ? 0 : o.length) + (h === undefined ? 0 : h.length) > MEMO_KEY_BYTES) return;
     let level = memo;
     for (const key of [method, o === undefined ? NONE : o, m === undefined ? NONE : m]) {
       let next = level.get(key);

@@ -416,3 +416,34 @@ test('a real Fastify server on 127.0.0.1', async () => {
     await app.close();
   }
 });
+
+test('answers remembered for repeated requests are the answers core gives', async () => {
+  const options = { origin: [APP, /^https:\/\/pr-\d+\.example\.com$/], credentials: true, methods: ['PUT'], allowedHeaders: ['*'] };
+  const requests = [
+    get(APP),
+    get(EVIL),
+    get('https://pr-1.example.com'),
+    get(undefined),
+    preflight(),
+    preflight({ origin: EVIL }),
+    preflight({ 'access-control-request-headers': 'x-a,x-b' }),
+    preflight({ 'access-control-request-headers': 'x-c' }),
+    preflight({ 'access-control-request-method': 'PATCH' }),
+    { method: 'OPTIONS', url: '/custom', headers: { origin: APP } },
+  ];
+  const warm = await appWith(corsgate, options);
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (const request of requests) {
+        const fresh = await appWith(corsgate, options);
+        try {
+          assert.deepEqual(view(await warm.inject(request)), view(await fresh.inject(request)), JSON.stringify(request));
+        } finally {
+          await fresh.close();
+        }
+      }
+    }
+  } finally {
+    await warm.close();
+  }
+});
