@@ -92,7 +92,7 @@ function removeOwned(reply, keep) {
 function mergeVary(reply, tokens, varyHeader) {
   const current = reply.getHeader('vary');
   if (current === undefined || current === null) {
-    reply.header('Vary', varyHeader === undefined ? mergeVaryLines([], tokens) : varyHeader);
+    reply.header('vary', varyHeader === undefined ? mergeVaryLines([], tokens) : varyHeader);
     return;
   }
   const lines = Array.isArray(current) ? current.map(String) : [String(current)];
@@ -101,9 +101,9 @@ function mergeVary(reply, tokens, varyHeader) {
   if (Array.isArray(current) && current.length > 0) {
     const merged = current.slice();
     merged[merged.length - 1] = last;
-    reply.header('Vary', merged);
+    reply.header('vary', merged);
   } else {
-    reply.header('Vary', last);
+    reply.header('vary', last);
   }
 }
 
@@ -142,7 +142,8 @@ function runner({ policy, predicate, preflightContinue }, settings) {
 
   function apply(req, reply, done, shape, o, m, h) {
     removeOwned(reply, shape.lowerNames);
-    const names = shape.names;
+    // Lowercase: Fastify lowercases every name it stores, and sends them so.
+    const names = shape.lowerList;
     for (let i = 0; i < names.length; i++) reply.header(names[i], valueOf(shape, i, o, m, h));
     if (shape.varyHeader !== '') mergeVary(reply, shape.vary, shape.varyHeader);
     if (!shape.preflight) {
@@ -164,30 +165,36 @@ function runner({ policy, predicate, preflightContinue }, settings) {
   // request string (the echoed ones are filled in per request). At most
   // MEMO_LIMIT entries with short keys; when full, requests are decided as
   // before.
-  const memo = new Map();
+  const actualMemo = new Map(); // method -> origin -> shape
+  const preflightMemo = new Map(); // origin -> ACRM -> ACRH -> shape
   let memoSize = 0;
   function recall(method, o, m, h) {
-    let level = memo.get(method);
-    if (level === undefined) return undefined;
-    level = level.get(o === undefined ? NONE : o);
+    if (m === undefined && h === undefined) {
+      const byOrigin = actualMemo.get(method);
+      return byOrigin === undefined ? undefined : byOrigin.get(o === undefined ? NONE : o);
+    }
+    let level = preflightMemo.get(o === undefined ? NONE : o);
     if (level === undefined) return undefined;
     level = level.get(m === undefined ? NONE : m);
-    if (level === undefined) return undefined;
-    return level.get(h === undefined ? NONE : h);
+    return level === undefined ? undefined : level.get(h === undefined ? NONE : h);
   }
   function remember(method, o, m, h, shape) {
     if (memoSize >= MEMO_LIMIT || typeof method !== 'string') return;
     if ((o === undefined ? 0 : o.length) + (h === undefined ? 0 : h.length) > MEMO_KEY_BYTES) return;
-    let level = memo;
-    for (const key of [method, o === undefined ? NONE : o, m === undefined ? NONE : m]) {
-      let next = level.get(key);
+    const keys =
+      m === undefined && h === undefined
+        ? [actualMemo, method, o === undefined ? NONE : o]
+        : [preflightMemo, o === undefined ? NONE : o, m === undefined ? NONE : m, h === undefined ? NONE : h];
+    let level = keys[0];
+    for (let i = 1; i < keys.length - 1; i++) {
+      let next = level.get(keys[i]);
       if (next === undefined) {
         next = new Map();
-        level.set(key, next);
+        level.set(keys[i], next);
       }
       level = next;
     }
-    level.set(h === undefined ? NONE : h, shape);
+    level.set(keys[keys.length - 1], shape);
     memoSize++;
   }
 
@@ -338,9 +345,7 @@ function addHook(fastify, hook, handle) {
       handle(req, reply, (err) => (err ? done(err) : done(null, payload)));
     });
   } else {
-    fastify.addHook(hook, function corsgate(req, reply, done) {
-      handle(req, reply, done);
-    });
+    fastify.addHook(hook, handle);
   }
 }
 

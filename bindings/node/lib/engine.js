@@ -299,6 +299,8 @@ function makeShape(full, cacheable) {
     // The Vary value to set on a response that has none (core's merge of no lines).
     varyHeader,
     names,
+    // The names lowercase, as hosts that store them so (Fastify) take them fastest.
+    lowerList: names.map((x) => x.toLowerCase()),
     lowerNames: new Set(names.map((x) => x.toLowerCase())),
     values,
     sources,
