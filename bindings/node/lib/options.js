@@ -41,6 +41,11 @@ function separatorOf(value) {
   return /,[ \t]/.test(value) ? ', ' : ',';
 }
 
+/** The predicate of `origin: []`: no origin is allowed. */
+function NO_ORIGIN() {
+  return false;
+}
+
 function regexpPredicate(patterns) {
   return (origin) =>
     patterns.some((re) => {
@@ -175,6 +180,11 @@ function compileOptions(
     } else if (typeof origin === 'function') {
       settings.origins = [];
       predicate = callbackPredicate(origin, thisArg);
+    } else if (Array.isArray(origin) && origin.length === 0) {
+      // An empty list allows no origin, as the peers read it (not an error).
+      if (predicate !== undefined) throw new TypeError('give an `originPredicate` or `origin: []`, not both');
+      settings.origins = [];
+      predicate = NO_ORIGIN;
     } else if (starInListIsAny && items.length > 1 && items.includes('*')) {
       // As @fastify/cors reads it: a list holding '*' allows any origin.
       settings.origins = ['*'];

@@ -108,6 +108,12 @@ test('origin: a fixed string goes only to that origin', async () => {
   assert.equal(o.headers['access-control-allow-origin'], undefined);
 });
 
+test('origin: [] allows no origin', async () => {
+  const [p, o] = await both({ origin: [] }, '/data', get(APP));
+  sameBut(p, o, { varyExtra: ['origin'] });
+  assert.equal(o.headers['access-control-allow-origin'], undefined);
+});
+
 test('origin: false turns CORS off', async () => {
   let [p, o] = await both({ origin: false }, '/data', get(APP));
   sameBut(p, o);

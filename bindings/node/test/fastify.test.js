@@ -130,6 +130,12 @@ test("origin: an array holding '*' allows any origin, as @fastify/cors reads it"
   assert.equal(o.headers['access-control-allow-origin'], '*');
 });
 
+test('origin: [] allows no origin', async () => {
+  const [p, o] = await both({ origin: [] }, get(APP));
+  sameBut(p, o);
+  assert.equal(o.headers['access-control-allow-origin'], undefined);
+});
+
 test('origin: false turns CORS off, preflights fall to 404', async () => {
   let [p, o] = await both({ origin: false }, get(APP));
   sameBut(p, o);
