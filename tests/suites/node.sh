@@ -4,7 +4,10 @@
 # no prebuilt binary is downloaded), then lints the napi crate (cargo fmt,
 # clippy), type-checks index.d.ts and express.d.ts with tsc against Node's
 # and Express's types, and runs the node:test suite: the SPEC §8 vectors,
-# a real Express 5 app over HTTP, bad input, memory and worker threads.
+# a real Express 5 app over HTTP, Fastify against @fastify/cors, bad input,
+# memory and worker threads, and the vectors through the WebAssembly build
+# (bindings/wasm/build, which installs Debian's rustc-web for the wasm32 std
+# sources when the toolchain has no wasm32 target).
 # Run by tests/run from the repository root; needs node (20+), npm, cargo.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,6 +22,12 @@ echo "--- npm ci (builds the addon with cargo)"
 echo "--- rust: fmt and clippy (bindings/node)"
 cargo fmt --manifest-path "$pkg/Cargo.toml" --check
 cargo clippy --manifest-path "$pkg/Cargo.toml" --locked --all-targets -- -D warnings
+
+echo "--- bindings/wasm: build corsgate.wasm, fmt"
+cargo fmt --manifest-path "$root/bindings/wasm/Cargo.toml" --check
+CARGO_TARGET_DIR="$root/target/wasm-host" \
+  cargo clippy --manifest-path "$root/bindings/wasm/Cargo.toml" --locked -- -D warnings
+CARGO_TARGET_DIR="$root/target/wasm" "$root/bindings/wasm/build"
 
 echo "--- tsc (declarations checked against Node's and Express's types)"
 (cd "$pkg" && ./node_modules/.bin/tsc -p tsconfig.json)

@@ -1,0 +1,315 @@
+//! The corsgate engine as a WebAssembly module with a minimal export
+//! surface, driven by the hand-written glue in `bindings/node/edge.js`.
+//!
+//! Memory protocol: the host writes the request's strings into the input
+//! buffer ([`input`], [`INPUT_CAP`] bytes) back to back and passes their
+//! lengths; an absent header has length [`ABSENT`]. Answers are written into
+//! the output buffer ([`output`]) and their length returned. Policy text is
+//! passed the same way, through a buffer the host gets from [`alloc`].
+//!
+//! Every rule is core's: this file moves bytes.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use corsgate::{Answer, Decision, HeaderName, Kind, PolicyBuilder, PolicySet, Request};
+
+/// The length that marks a header as absent.
+pub const ABSENT: u32 = u32::MAX;
+/// Capacity of the input buffer: the request strings of one decision.
+pub const INPUT_CAP: usize = 64 * 1024;
+
+/// A compiled policy file (with or without routes), or its problems.
+pub struct Engine {
+    set: Option<Arc<PolicySet>>,
+    problems: String,
+    host_predicate: bool,
+}
+
+thread_local! {
+    static INPUT: RefCell<Vec<u8>> = RefCell::new(vec![0; INPUT_CAP]);
+    static OUTPUT: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
+}
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "corsgate")]
+extern "C" {
+    /// The host's origin predicate: the origin's bytes; nonzero is "yes".
+    fn origin_allowed(ptr: *const u8, len: u32) -> u32;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+unsafe fn origin_allowed(_ptr: *const u8, _len: u32) -> u32 {
+    0
+}
+
+/// The input buffer's address.
+#[no_mangle]
+pub extern "C" fn input() -> *mut u8 {
+    INPUT.with(|b| b.borrow_mut().as_mut_ptr())
+}
+
+/// The output buffer's address (valid until the next call).
+#[no_mangle]
+pub extern "C" fn output() -> *const u8 {
+    OUTPUT.with(|b| b.borrow().as_ptr())
+}
+
+/// `len` bytes for the host to fill (policy text); give them back with [`dealloc`].
+#[no_mangle]
+pub extern "C" fn alloc(len: u32) -> *mut u8 {
+    let mut v = Vec::<u8>::with_capacity(len as usize);
+    let p = v.as_mut_ptr();
+    std::mem::forget(v);
+    p
+}
+
+/// Frees a buffer from [`alloc`].
+///
+/// # Safety
+/// `ptr` and `len` must come from one [`alloc`] call, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn dealloc(ptr: *mut u8, len: u32) {
+    drop(Vec::from_raw_parts(ptr, 0, len as usize));
+}
+
+/// Compiles policy text (`format` 0: JSON, 1: TOML) of `len` bytes at
+/// `ptr`. `predicate` nonzero: the host answers core's origin questions.
+/// Never fails: an invalid policy's problems are read with [`problems`].
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable.
+#[no_mangle]
+pub unsafe extern "C" fn compile(
+    ptr: *const u8,
+    len: u32,
+    format: u32,
+    predicate: u32,
+) -> *mut Engine {
+    let bytes = std::slice::from_raw_parts(ptr, len as usize);
+    let host_predicate = predicate != 0;
+    let configure = |_: &str, b: PolicyBuilder| {
+        if host_predicate {
+            b.host_origin_predicate()
+        } else {
+            b
+        }
+    };
+    let built = match std::str::from_utf8(bytes) {
+        Err(e) => Err(format!(
+            "[{{\"code\":\"invalid-syntax\",\"key\":\"\",\"value\":\"\",\"message\":\"the policy is not UTF-8: {e}\",\"fix\":\"save the file as UTF-8\"}}]"
+        )),
+        Ok(text) => {
+            let set = if format == 1 {
+                PolicySet::from_toml_with(text, &configure)
+            } else {
+                PolicySet::from_json_with(text, &configure)
+            };
+            set.map_err(|e| {
+                let list: Vec<_> = e
+                    .problems()
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "code": p.code.as_str(), "key": p.key, "value": p.value,
+                            "message": p.message, "fix": p.fix,
+                        })
+                    })
+                    .collect();
+                serde_json::Value::from(list).to_string()
+            })
+        }
+    };
+    let engine = match built {
+        Ok(set) => Engine {
+            set: Some(Arc::new(set)),
+            problems: String::new(),
+            host_predicate,
+        },
+        Err(problems) => Engine {
+            set: None,
+            problems,
+            host_predicate,
+        },
+    };
+    Box::into_raw(Box::new(engine))
+}
+
+/// Writes the engine's problems (a JSON list) to the output buffer and
+/// returns their length; 0 when the policy built.
+///
+/// # Safety
+/// `engine` must come from [`compile`] and not be freed.
+#[no_mangle]
+pub unsafe extern "C" fn problems(engine: *const Engine) -> u32 {
+    let engine = &*engine;
+    write_output(|out| out.extend_from_slice(engine.problems.as_bytes()))
+}
+
+/// Whether the policy file has routes (then [`decide`] reads the path).
+///
+/// # Safety
+/// `engine` must come from [`compile`] and not be freed.
+#[no_mangle]
+pub unsafe extern "C" fn has_routes(engine: *const Engine) -> u32 {
+    let engine = &*engine;
+    engine
+        .set
+        .as_ref()
+        .map_or(0, |s| u32::from(s.as_single().is_none()))
+}
+
+/// Frees an engine.
+///
+/// # Safety
+/// `engine` must come from [`compile`], freed once.
+#[no_mangle]
+pub unsafe extern "C" fn free(engine: *mut Engine) {
+    drop(Box::from_raw(engine));
+}
+
+/// Decides for the request in the input buffer: the method (`method`
+/// bytes), then for Origin, ACRM, ACRH and ACRPN in that order their lines
+/// (`origin`, `acrm`, `acrh`, `acrpn` of them; 0 when absent), each a u32 LE
+/// length and its bytes, then the path (`path` bytes, [`ABSENT`] for none;
+/// read only by a policy with routes). Writes the decision (see [`encode`])
+/// to the output buffer and returns its length; 0 for an engine whose policy
+/// did not build or a request that does not fit the buffer.
+///
+/// # Safety
+/// `engine` must come from [`compile`] and not be freed.
+#[no_mangle]
+pub unsafe extern "C" fn decide(
+    engine: *const Engine,
+    method: u32,
+    origin: u32,
+    acrm: u32,
+    acrh: u32,
+    acrpn: u32,
+    path: u32,
+) -> u32 {
+    let engine = &*engine;
+    let Some(set) = engine.set.as_ref() else {
+        return 0;
+    };
+    INPUT.with(|input| {
+        let input = input.borrow();
+        let mut at = 0usize;
+        let mut take = |len: usize| -> Option<&[u8]> {
+            let end = at.checked_add(len)?;
+            let s = input.get(at..end)?;
+            at = end;
+            Some(s)
+        };
+        let Some(m) = take(method as usize) else {
+            return 0;
+        };
+        let mut request = Request::new(m);
+        for (name, lines) in [
+            (&b"origin"[..], origin),
+            (&b"access-control-request-method"[..], acrm),
+            (&b"access-control-request-headers"[..], acrh),
+            (&b"access-control-request-private-network"[..], acrpn),
+        ] {
+            for _ in 0..lines {
+                let Some(len) = take(4) else {
+                    return 0;
+                };
+                let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+                let Some(line) = take(len) else {
+                    return 0;
+                };
+                request = request.header(name, line);
+            }
+        }
+        let p = if path == ABSENT {
+            &b"/"[..]
+        } else {
+            match take(path as usize) {
+                Some(p) => p,
+                None => return 0,
+            }
+        };
+        let decision = if engine.host_predicate {
+            let mut ask = |origin: &str| origin_allowed(origin.as_ptr(), origin.len() as u32) != 0;
+            set.decide_with(p, &request, Answer::Ask(&mut ask))
+        } else {
+            set.decide(p, &request)
+        };
+        write_output(|out| encode(&decision, out))
+    })
+}
+
+fn write_output(f: impl FnOnce(&mut Vec<u8>)) -> u32 {
+    OUTPUT.with(|out| {
+        let mut out = out.borrow_mut();
+        out.clear();
+        f(&mut out);
+        out.len() as u32
+    })
+}
+
+/// The decision as bytes: kind (0 actual, 1 preflight, 2 not-cors), allowed
+/// (0/1), status (u16 LE, 0 for none), the reason's index in core's order
+/// (255 for none), whether a `Content-Length: 0` goes with it (core's rule
+/// for preflights), the header count, then the `Vary` line (u16 LE length +
+/// bytes) and each header (its index in `HeaderName::ALL`, u16 LE length,
+/// value bytes).
+fn encode(d: &Decision<'_>, out: &mut Vec<u8>) {
+    out.push(match d.kind() {
+        Kind::Actual => 0,
+        Kind::Preflight => 1,
+        _ => 2,
+    });
+    out.push(u8::from(d.allowed()));
+    out.extend_from_slice(&d.status().unwrap_or(0).to_le_bytes());
+    out.push(
+        d.reason()
+            .and_then(|r| corsgate::Reason::ALL.iter().position(|x| *x == r))
+            .map_or(255, |i| i as u8),
+    );
+    // Core's Content-Length rule for a preflight the host answers itself.
+    let length = match (d.kind(), d.status()) {
+        (Kind::Preflight, Some(status)) => {
+            corsgate::host::preflight_content_length(status).is_some()
+        }
+        _ => false,
+    };
+    out.push(u8::from(length));
+    let count_at = out.len();
+    out.push(0);
+    let vary = d.vary_line().as_bytes();
+    out.extend_from_slice(&(vary.len() as u16).to_le_bytes());
+    out.extend_from_slice(vary);
+    let mut count = 0u8;
+    for h in d.headers() {
+        let index = HeaderName::ALL
+            .iter()
+            .position(|n| *n == h.name)
+            .unwrap_or(0);
+        out.push(index as u8);
+        out.extend_from_slice(&(h.value.len() as u16).to_le_bytes());
+        out.extend_from_slice(h.value);
+        count += 1;
+    }
+    out[count_at] = count;
+}
+
+/// The names the encoding's indexes stand for, `\n`-separated, then `\t` and
+/// the reasons: the glue reads them once instead of hard-coding them.
+#[no_mangle]
+pub extern "C" fn names() -> u32 {
+    write_output(|out| {
+        let names: Vec<&str> = HeaderName::ALL.iter().map(|n| n.as_str()).collect();
+        out.extend_from_slice(names.join("\n").as_bytes());
+        out.push(b'\t');
+        let reasons: Vec<&str> = corsgate::Reason::ALL.iter().map(|r| r.as_str()).collect();
+        out.extend_from_slice(reasons.join("\n").as_bytes());
+    })
+}
+
+/// The input buffer's capacity.
+#[no_mangle]
+pub extern "C" fn input_capacity() -> u32 {
+    INPUT_CAP as u32
+}
