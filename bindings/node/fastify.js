@@ -25,7 +25,7 @@ const {
   kRouteIndex,
   valueOf,
   isOwnedHeader,
-  mergeVaryLines,
+  mergeVary: mergeVaryInto,
 } = internal;
 const { ASKED, FLAG_PREDICATE_YES } = C;
 const [ORIGIN, REQUEST_METHOD, REQUEST_HEADERS, PRIVATE_NETWORK] = internal.requestHeaderNames;
@@ -90,21 +90,7 @@ function removeOwned(reply, keep) {
 
 /** Appends the missing Vary tokens with core's rule; never overwrites. */
 function mergeVary(reply, tokens, varyHeader) {
-  const current = reply.getHeader('vary');
-  if (current === undefined || current === null) {
-    reply.header('vary', varyHeader === undefined ? mergeVaryLines([], tokens) : varyHeader);
-    return;
-  }
-  const lines = Array.isArray(current) ? current.map(String) : [String(current)];
-  const last = mergeVaryLines(lines, tokens);
-  if (last === null) return;
-  if (Array.isArray(current) && current.length > 0) {
-    const merged = current.slice();
-    merged[merged.length - 1] = last;
-    reply.header('vary', merged);
-  } else {
-    reply.header('vary', last);
-  }
+  mergeVaryInto(reply, tokens, varyHeader, 'header', 'vary');
 }
 
 function oneLine(value) {

@@ -339,12 +339,14 @@ function isOwnedHeader(name) {
 
 /**
  * Merges `tokens` into a response's Vary (SPEC §5) with core's rule: appends
- * the missing ones, never overwrites, leaves `Vary: *` alone.
+ * the missing ones, never overwrites, leaves `Vary: *` alone. `set` names
+ * the response's setter (`setHeader`; Fastify's reply: `header`, with the
+ * lowercase `name` it stores).
  */
-function mergeVary(res, tokens, varyHeader = native.mergeVary([], tokens)) {
-  const current = res.getHeader('Vary');
+function mergeVary(res, tokens, varyHeader = native.mergeVary([], tokens), set = 'setHeader', name = 'Vary') {
+  const current = res.getHeader(name);
   if (current === undefined || current === null) {
-    res.setHeader('Vary', varyHeader);
+    res[set](name, varyHeader);
     return;
   }
   const lines = Array.isArray(current) ? current.map(String) : [String(current)];
@@ -353,9 +355,9 @@ function mergeVary(res, tokens, varyHeader = native.mergeVary([], tokens)) {
   if (Array.isArray(current) && current.length > 0) {
     const merged = current.slice();
     merged[merged.length - 1] = last;
-    res.setHeader('Vary', merged);
+    res[set](name, merged);
   } else {
-    res.setHeader('Vary', last);
+    res[set](name, last);
   }
 }
 
@@ -645,6 +647,5 @@ module.exports = {
     askPredicate,
     isOwnedHeader,
     mergeVary,
-    mergeVaryLines: native.mergeVary,
   },
 };
