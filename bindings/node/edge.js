@@ -9,6 +9,7 @@
 //   const { Policy } = load(wasmModuleOrBytes); // a WebAssembly.Module, or the file's bytes
 //   const policy = Policy.fromToml(text);
 //   policy.decide({ method, headers, path }) // headers: a Headers, an object or [name, value] pairs
+//   export default { fetch: withCors(policy, (request, env, ctx) => new Response('hi')) };
 
 const ABSENT = 0xffffffff;
 const REQUEST_HEADERS = [
@@ -196,7 +197,92 @@ function load(moduleOrBytes) {
     }
   }
 
-  return { Policy, PolicyError };
+  /** Writes `text` at the start of the input buffer; its length in bytes. */
+  function putInput(text, at = 0) {
+    const ptr = x.input();
+    const { read, written } = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr + at, inputCap - at));
+    if (read < text.length) throw new RangeError(`header over ${inputCap} bytes`);
+    return written;
+  }
+
+  /** Core's Vary merge of `tokens` into a response's value (or null); the new value, or null for no change. */
+  function mergeVary(current, tokens) {
+    const existing = current === null ? 0 : putInput(current);
+    const n = x.merge_vary(existing, putInput(tokens.join(', '), existing));
+    return n === ABSENT ? null : decoder.decode(out(n));
+  }
+
+  const owned = new Map();
+  function isOwned(name) {
+    let yes = owned.get(name);
+    if (yes === undefined) {
+      yes = x.is_cors_response_header(putInput(name)) === 1;
+      if (owned.size < 4096) owned.set(name, yes);
+    }
+    return yes;
+  }
+
+  /** The decision applied to a handler's Response (SPEC §5), cloned only when its headers are immutable. */
+  function apply(response, d) {
+    const set = (r) => {
+      const names = new Set(d.headers.map(([n]) => n.toLowerCase()));
+      for (const name of [...r.headers.keys()]) if (!names.has(name) && isOwned(name)) r.headers.delete(name);
+      for (const [name, value] of d.headers) r.headers.set(name, value);
+      if (d.vary.length > 0) {
+        const merged = mergeVary(r.headers.get('vary'), d.vary);
+        if (merged !== null) r.headers.set('vary', merged);
+      }
+      return r;
+    };
+    try {
+      return set(response);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      // Immutable headers (a fetch() result, Response.redirect): copy once.
+      return set(new Response(response.body, response));
+    }
+  }
+
+  /**
+   * A Web-standard fetch handler `(request, env, ctx) => Response` with CORS:
+   * preflights are answered here without calling `handler`; other requests
+   * go to it and get the decision's headers and Vary on its response.
+   * `policy` is a Policy, or a function `(env) => Policy` (e.g. from an env
+   * binding), called once per env.
+   */
+  function withCors(policy, handler) {
+    if (typeof handler !== 'function') throw new TypeError('withCors(policy, handler): handler must be a function');
+    const fromEnv = typeof policy === 'function' && !(policy instanceof Policy);
+    if (!fromEnv && !(policy instanceof Policy)) {
+      throw new TypeError('withCors(policy, handler): policy must be a Policy or a function (env) => Policy');
+    }
+    const perEnv = new WeakMap();
+    const policyFor = (env) => {
+      if (!fromEnv) return policy;
+      const key = env !== null && typeof env === 'object' ? env : perEnv;
+      let p = perEnv.get(key);
+      if (p === undefined) {
+        p = policy(env);
+        if (!(p instanceof Policy)) throw new TypeError('the policy function must return a Policy');
+        perEnv.set(key, p);
+      }
+      return p;
+    };
+    return async function fetch(request, env, ctx) {
+      const p = policyFor(env);
+      const path = p.hasRoutes ? new URL(request.url).pathname : undefined;
+      const d = p.decide({ method: request.method, headers: request.headers, path });
+      if (d.kind === 'preflight') {
+        const headers = new Headers(d.headers);
+        if (d.vary.length > 0) headers.set('Vary', d.vary.join(', '));
+        if (d.contentLength !== null) headers.set('Content-Length', d.contentLength);
+        return new Response(null, { status: d.status, headers });
+      }
+      return apply(await handler(request, env, ctx), d);
+    };
+  }
+
+  return { Policy, PolicyError, withCors };
 }
 
 module.exports = { load, PolicyError };

@@ -93,3 +93,62 @@ test('Web Headers objects are read as a runtime gives them', () => {
   assert.equal(d.status, 204);
   assert.equal(d.contentLength, null);
 });
+
+test('withCors: preflights answered without the handler, headers and Vary on its response', async () => {
+  const { Policy, withCors } = load(fs.readFileSync(wasm));
+  const policy = Policy.fromToml('origins = ["https://app.example.com"]\nmethods = ["PUT"]\nexpose_headers = ["X-Total"]');
+  let calls = 0;
+  const fetchHandler = withCors(policy, async (request) => {
+    calls++;
+    const url = new URL(request.url);
+    if (url.pathname === '/redirect') return Response.redirect('https://example.com/', 302);
+    return new Response('hi', {
+      headers: { Vary: 'Accept-Encoding', 'Access-Control-Allow-Methods': 'BOGUS', 'Access-Control-Foo': 'x' },
+    });
+  });
+  const APP = 'https://app.example.com';
+  const pre = await fetchHandler(
+    new Request('https://api.example.com/x', { method: 'OPTIONS', headers: { Origin: APP, 'Access-Control-Request-Method': 'PUT' } }),
+  );
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-methods'), 'PUT');
+  assert.equal(pre.headers.get('vary'), 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+  assert.equal(calls, 0);
+  const refused = await fetchHandler(
+    new Request('https://api.example.com/x', { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'PUT' } }),
+  );
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers.get('content-length'), '0');
+  assert.equal(refused.headers.get('access-control-allow-origin'), null);
+  const res = await fetchHandler(new Request('https://api.example.com/x', { headers: { Origin: APP } }));
+  assert.equal(await res.text(), 'hi');
+  assert.equal(res.headers.get('access-control-allow-origin'), APP);
+  assert.equal(res.headers.get('access-control-expose-headers'), 'X-Total');
+  assert.equal(res.headers.get('access-control-allow-methods'), null, 'stray CORS headers are removed');
+  assert.equal(res.headers.get('access-control-foo'), null);
+  assert.equal(res.headers.get('vary'), 'Accept-Encoding, Origin');
+  // Immutable headers: the response is copied once, then changed.
+  const moved = await fetchHandler(new Request('https://api.example.com/redirect', { headers: { Origin: APP } }));
+  assert.equal(moved.status, 302);
+  assert.equal(moved.headers.get('location'), 'https://example.com/');
+  assert.equal(moved.headers.get('access-control-allow-origin'), APP);
+  assert.equal(calls, 2);
+});
+
+test('withCors: a policy from the env, with routes picked by the URL path', async () => {
+  const { Policy, withCors } = load(fs.readFileSync(wasm));
+  const fromEnv = (env) => Policy.fromJson(env.CORS_POLICY);
+  const env = {
+    CORS_POLICY: JSON.stringify({
+      routes: [
+        { path: '/api/**', policy: { origins: ['https://app.example.com'] } },
+        { path: '/**', policy: false },
+      ],
+    }),
+  };
+  const handler = withCors(fromEnv, () => new Response('ok'));
+  const get = (p) => handler(new Request(`https://api.example.com${p}`, { headers: { Origin: 'https://app.example.com' } }), env);
+  assert.equal((await get('/api/a')).headers.get('access-control-allow-origin'), 'https://app.example.com');
+  assert.equal((await get('/page')).headers.get('access-control-allow-origin'), null);
+  assert.throws(() => withCors({}, () => {}), TypeError);
+});

@@ -313,3 +313,41 @@ pub extern "C" fn names() -> u32 {
 pub extern "C" fn input_capacity() -> u32 {
     INPUT_CAP as u32
 }
+
+/// Core's `Vary` merge (SPEC §5) for a host that sees one joined value (a
+/// Web `Headers`): the input buffer holds the response's value
+/// (`existing` bytes) then the decision's `Vary` line (`tokens` bytes,
+/// `", "`-joined). Writes the merged value to the output buffer and returns
+/// its length; [`ABSENT`] when nothing changes.
+#[no_mangle]
+pub extern "C" fn merge_vary(existing: u32, tokens: u32) -> u32 {
+    INPUT.with(|input| {
+        let input = input.borrow();
+        let (e, t) = (existing as usize, tokens as usize);
+        let (Some(last), Some(line)) = (input.get(..e), input.get(e..e.saturating_add(t))) else {
+            return ABSENT;
+        };
+        let Ok(line) = std::str::from_utf8(line) else {
+            return ABSENT;
+        };
+        let tokens: Vec<&str> = line.split(", ").filter(|t| !t.is_empty()).collect();
+        let mut merge = corsgate::host::VaryMerge::new(&tokens);
+        merge.read(last);
+        let Some(pieces) = merge.merged(last) else {
+            return ABSENT;
+        };
+        write_output(|out| pieces.for_each(|p| out.extend_from_slice(p)))
+    })
+}
+
+/// Whether corsgate owns the response header named by the `len` bytes in
+/// the input buffer (core's rule: it replaces or removes such headers).
+#[no_mangle]
+pub extern "C" fn is_cors_response_header(len: u32) -> u32 {
+    INPUT.with(|input| {
+        let input = input.borrow();
+        input.get(..len as usize).map_or(0, |name| {
+            u32::from(corsgate::host::is_cors_response_header(name))
+        })
+    })
+}
