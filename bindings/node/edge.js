@@ -11,6 +11,8 @@
 //   policy.decide({ method, headers, path }) // headers: a Headers, an object or [name, value] pairs
 //   export default { fetch: withCors(policy, (request, env, ctx) => new Response('hi')) };
 
+const { PolicyError } = require('./lib/errors.js');
+
 const ABSENT = 0xffffffff;
 const REQUEST_HEADERS = [
   'origin',
@@ -18,17 +20,6 @@ const REQUEST_HEADERS = [
   'access-control-request-headers',
   'access-control-request-private-network',
 ];
-
-/** A policy that does not build: `errors` lists every problem (SPEC §4). */
-class PolicyError extends Error {
-  constructor(errors) {
-    const lines = errors.map((e) => `  [${e.code}] ${e.message} (fix: ${e.fix})`);
-    const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
-    super(`invalid CORS policy, ${count}:\n${lines.join('\n')}`);
-    this.name = 'PolicyError';
-    this.errors = errors;
-  }
-}
 
 /** The lines of header `name` (lowercase) in `headers`: [] when absent. */
 function linesOf(headers, name) {

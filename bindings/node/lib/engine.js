@@ -13,6 +13,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const native = require('./native.js');
+const { PolicyError } = require('./errors.js');
 
 // Constants from the addon, copied into bindings: the object napi builds is
 // in dictionary mode, too slow to read on the hot path.
@@ -131,17 +132,6 @@ const kShape = Symbol('corsgate.shape');
 const kAsked = Symbol('corsgate.asked');
 const kPredicate = Symbol('corsgate.predicate');
 const kRouteIndex = Symbol('corsgate.routeIndex');
-
-/** A policy that does not build: `errors` lists every problem (SPEC §4). */
-class PolicyError extends Error {
-  constructor(errors) {
-    const lines = errors.map((e) => `  [${e.code}] ${e.message} (fix: ${e.fix})`);
-    const count = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
-    super(`invalid CORS policy, ${count}:\n${lines.join('\n')}`);
-    this.name = 'PolicyError';
-    this.errors = errors;
-  }
-}
 
 function checkPredicate(predicate) {
   if (predicate !== undefined && typeof predicate !== 'function') {
