@@ -12,41 +12,59 @@
 //   export default { fetch: withCors(policy, (request, env, ctx) => new Response('hi')) };
 
 const { PolicyError } = require('./lib/errors.js');
+const { headerReader } = require('./lib/headers.js');
 
 const ABSENT = 0xffffffff;
-const REQUEST_HEADERS = [
-  'origin',
-  'access-control-request-method',
-  'access-control-request-headers',
-  'access-control-request-private-network',
-];
 
-/** The lines of header `name` (lowercase) in `headers`: [] when absent. */
-function linesOf(headers, name) {
-  if (headers === undefined || headers === null) return [];
-  if (typeof headers.get === 'function') {
-    // A Web Headers object: the runtime has joined repeated lines already.
-    const v = headers.get(name);
-    return v === null ? [] : [v];
+const KINDS = ['actual', 'preflight', 'not-cors'];
+const UNSEEN = 0xffff;
+
+/**
+ * Writes byte string `v` (Fetch's Headers and Node's http hold header bytes
+ * so: a code unit up to U+00FF is that byte; any other becomes 0xFF, as the
+ * native addon reads them, so both bindings hand core the same bytes) into
+ * `u8` at `at`; returns the end.
+ */
+function putBytes(u8, at, end, v) {
+  const n = v.length;
+  if (at + n > end) throw new RangeError(`request headers over ${end - at} bytes`);
+  for (let k = 0; k < n; k++) {
+    const c = v.charCodeAt(k);
+    u8[at + k] = c > 0xff ? 0xff : c;
   }
-  const lines = [];
-  if (Array.isArray(headers)) {
-    for (const [n, v] of headers) if (String(n).toLowerCase() === name) lines.push(String(v));
-    return lines;
-  }
-  for (const key in headers) {
-    if (key.length === name.length && key.toLowerCase() === name) {
-      const v = headers[key];
-      if (Array.isArray(v)) for (const line of v) lines.push(String(line));
-      else if (v !== undefined && v !== null) lines.push(String(v));
-    }
-  }
-  return lines;
+  return at + n;
+}
+
+/** One header line: its length (u32 LE), then its bytes. */
+function putLine(u8, at, end, v) {
+  if (at + 4 > end) throw new RangeError('request headers too large');
+  const n = v.length;
+  u8[at] = n & 0xff;
+  u8[at + 1] = (n >>> 8) & 0xff;
+  u8[at + 2] = (n >>> 16) & 0xff;
+  u8[at + 3] = n >>> 24;
+  return putBytes(u8, at + 4, end, v);
+}
+
+/** Bytes as a byte string (each byte one code unit), as Headers holds values. */
+function latin1(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+  return s;
 }
 
 /** Instantiates the module and returns its `Policy` class. */
 function load(moduleOrBytes) {
-  const module = moduleOrBytes instanceof WebAssembly.Module ? moduleOrBytes : new WebAssembly.Module(moduleOrBytes);
+  let module = moduleOrBytes;
+  if (!(module instanceof WebAssembly.Module)) {
+    if (!(module instanceof ArrayBuffer) && !ArrayBuffer.isView(module)) {
+      throw new TypeError(
+        "load(moduleOrBytes) takes corsgate.wasm as a WebAssembly.Module (import wasm from 'corsgate/corsgate.wasm') " +
+          "or its bytes (fs.readFileSync(require.resolve('corsgate/corsgate.wasm')))",
+      );
+    }
+    module = new WebAssembly.Module(moduleOrBytes);
+  }
   let predicate;
   let memory;
   const decoder = new TextDecoder();
@@ -56,7 +74,7 @@ function load(moduleOrBytes) {
       origin_allowed(ptr, len) {
         if (predicate === undefined) return 0;
         try {
-          return predicate(decoder.decode(new Uint8Array(memory.buffer, ptr, len))) === true ? 1 : 0;
+          return predicate(latin1(new Uint8Array(memory.buffer, ptr, len))) === true ? 1 : 0;
         } catch {
           return 0; // a throw is "no" (SPEC §3)
         }
@@ -71,7 +89,9 @@ function load(moduleOrBytes) {
     const ptr = x.output();
     return new Uint8Array(memory.buffer, ptr, len);
   };
-  const [headerNames, reasonNames] = decoder.decode(out(x.names())).split('\t').map((s) => s.split('\n'));
+  const [headerNames, reasonNames, readNames] = decoder.decode(out(x.names())).split('\t').map((s) => s.split('\n'));
+  const { collect, found } = headerReader(readNames);
+  const isHeaders = typeof Headers === 'function' ? (h) => h instanceof Headers : () => false;
 
   function compile(text, format, options) {
     if (typeof text !== 'string') throw new TypeError('the policy text must be a string');
@@ -129,78 +149,110 @@ function load(moduleOrBytes) {
       if (this.#routes && typeof path !== 'string') {
         throw new TypeError('this policy has routes: decide({ method, headers, path }) needs the request path');
       }
-      const inputPtr = x.input();
-      const buf = new Uint8Array(memory.buffer, inputPtr, inputCap);
-      let at = 0;
-      const put = (v) => {
-        const { read, written } = encoder.encodeInto(v, buf.subarray(at));
-        if (read < v.length) throw new RangeError(`request headers over ${inputCap} bytes`);
-        at += written;
-        return written;
-      };
-      const methodLen = put(method);
-      const counts = [];
-      for (const name of REQUEST_HEADERS) {
-        const lines = linesOf(headers, name);
-        for (const line of lines) {
-          if (at + 4 > inputCap) throw new RangeError(`request headers over ${inputCap} bytes`);
-          const lenAt = at;
-          at += 4;
-          const n = put(line);
-          buf[lenAt] = n & 0xff;
-          buf[lenAt + 1] = (n >>> 8) & 0xff;
-          buf[lenAt + 2] = (n >>> 16) & 0xff;
-          buf[lenAt + 3] = n >>> 24;
+      const u8 = bytes();
+      let at = inputPtr;
+      const end = inputPtr + inputCap;
+      const methodLen = method.length;
+      at = putBytes(u8, at, end, method);
+      counts[0] = counts[1] = counts[2] = counts[3] = 0;
+      if (isHeaders(headers)) {
+        // A Web Headers object: the runtime has joined repeated lines already.
+        for (let h = 0; h < 4; h++) {
+          const v = headers.get(readNames[h]);
+          if (v !== null) {
+            at = putLine(u8, at, end, v);
+            counts[h] = 1;
+          }
         }
-        counts.push(lines.length);
+      } else {
+        collect(headers);
+        for (let h = 0; h < 4; h++) {
+          const v = found[h];
+          if (v === undefined) continue;
+          if (typeof v === 'string') {
+            at = putLine(u8, at, end, v);
+            counts[h] = 1;
+          } else {
+            for (const line of v) at = putLine(u8, at, end, line);
+            counts[h] = v.length;
+          }
+        }
       }
-      const pathLen = this.#routes ? put(path) : ABSENT;
+      let pathLen = ABSENT;
+      if (this.#routes) {
+        pathLen = path.length;
+        at = putBytes(u8, at, end, path);
+      }
       predicate = this.#predicate;
       const n = x.decide(this.#engine, methodLen, counts[0], counts[1], counts[2], counts[3], pathLen);
       predicate = undefined;
       if (n === 0) throw new RangeError('request headers too large');
-      const b = out(n);
-      const kind = ['actual', 'preflight', 'not-cors'][b[0]];
-      const status = b[2] | (b[3] << 8);
-      const count = b[6];
-      let i = 7;
-      const varyLen = b[i] | (b[i + 1] << 8);
-      i += 2;
-      const varyLine = decoder.decode(b.subarray(i, i + varyLen));
-      i += varyLen;
-      const list = [];
-      for (let k = 0; k < count; k++) {
-        const name = headerNames[b[i]];
-        const len = b[i + 1] | (b[i + 2] << 8);
-        i += 3;
-        list.push([name, decoder.decode(b.subarray(i, i + len))]);
-        i += len;
+      const b = bytes();
+      const o = x.output();
+      const id = b[o] | (b[o + 1] << 8);
+      if (id !== UNSEEN) {
+        const seen = decided[id];
+        if (seen !== undefined) return seen;
+        return (decided[id] = decode(b, o + 2));
       }
-      return {
-        kind,
-        allowed: b[1] === 1,
-        status: status === 0 ? null : status,
-        headers: list,
-        vary: varyLine === '' ? [] : varyLine.split(', '),
-        reason: b[4] === 255 ? null : reasonNames[b[4]],
-        contentLength: b[5] === 1 ? '0' : null,
-      };
+      return decode(b, o + 2);
     }
   }
 
-  /** Writes `text` at the start of the input buffer; its length in bytes. */
+  const counts = [0, 0, 0, 0];
+  const decided = [];
+  let view = new Uint8Array(memory.buffer);
+  const inputPtr = x.input();
+  /** The module's memory as bytes; a fresh view once a call has grown (and so replaced) its buffer. */
+  function bytes() {
+    if (view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer);
+    return view;
+  }
+
+  /** One decision from the bytes the module wrote at `i`, as frozen data (it may be handed out again). */
+  function decode(b, i) {
+    const kind = KINDS[b[i]];
+    const allowed = b[i + 1] === 1;
+    const status = b[i + 2] | (b[i + 3] << 8);
+    const reason = b[i + 4] === 255 ? null : reasonNames[b[i + 4]];
+    const contentLength = b[i + 5] === 1 ? '0' : null;
+    const count = b[i + 6];
+    i += 7;
+    const varyLen = b[i] | (b[i + 1] << 8);
+    i += 2;
+    const varyLine = latin1(b.subarray(i, i + varyLen));
+    i += varyLen;
+    const list = [];
+    for (let k = 0; k < count; k++) {
+      const name = headerNames[b[i]];
+      const len = b[i + 1] | (b[i + 2] << 8);
+      i += 3;
+      list.push(Object.freeze([name, latin1(b.subarray(i, i + len))]));
+      i += len;
+    }
+    return Object.freeze({
+      kind,
+      allowed,
+      status: status === 0 ? null : status,
+      headers: Object.freeze(list),
+      vary: Object.freeze(varyLine === '' ? [] : varyLine.split(', ')),
+      reason,
+      contentLength,
+    });
+  }
+
+  /** Writes byte string `text` into the input buffer at `at`; its length in bytes. */
   function putInput(text, at = 0) {
-    const ptr = x.input();
-    const { read, written } = encoder.encodeInto(text, new Uint8Array(memory.buffer, ptr + at, inputCap - at));
-    if (read < text.length) throw new RangeError(`header over ${inputCap} bytes`);
-    return written;
+    putBytes(bytes(), inputPtr + at, inputPtr + inputCap, text);
+    return text.length;
   }
 
   /** Core's Vary merge of `tokens` into a response's value (or null); the new value, or null for no change. */
   function mergeVary(current, tokens) {
     const existing = current === null ? 0 : putInput(current);
     const n = x.merge_vary(existing, putInput(tokens.join(', '), existing));
-    return n === ABSENT ? null : decoder.decode(out(n));
+    // The module's u32 comes back as a signed i32.
+    return n >>> 0 === ABSENT ? null : latin1(out(n));
   }
 
   const owned = new Map();
@@ -234,6 +286,21 @@ function load(moduleOrBytes) {
     }
   }
 
+  // The preflight answer's init per decision (decisions are shared, frozen
+  // data): a Response copies its init's headers, so one Headers serves all.
+  const inits = new WeakMap();
+  function preflightInit(d) {
+    let init = inits.get(d);
+    if (init === undefined) {
+      const headers = new Headers(d.headers);
+      if (d.vary.length > 0) headers.set('Vary', d.vary.join(', '));
+      if (d.contentLength !== null) headers.set('Content-Length', d.contentLength);
+      init = { status: d.status, headers };
+      inits.set(d, init);
+    }
+    return init;
+  }
+
   /**
    * A Web-standard fetch handler `(request, env, ctx) => Response` with CORS:
    * preflights are answered here without calling `handler`; other requests
@@ -263,12 +330,7 @@ function load(moduleOrBytes) {
       const p = policyFor(env);
       const path = p.hasRoutes ? new URL(request.url).pathname : undefined;
       const d = p.decide({ method: request.method, headers: request.headers, path });
-      if (d.kind === 'preflight') {
-        const headers = new Headers(d.headers);
-        if (d.vary.length > 0) headers.set('Vary', d.vary.join(', '));
-        if (d.contentLength !== null) headers.set('Content-Length', d.contentLength);
-        return new Response(null, { status: d.status, headers });
-      }
+      if (d.kind === 'preflight') return new Response(null, preflightInit(d));
       return apply(await handler(request, env, ctx), d);
     };
   }

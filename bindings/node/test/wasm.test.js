@@ -152,3 +152,57 @@ test('withCors: a policy from the env, with routes picked by the URL path', asyn
   assert.equal((await get('/page')).headers.get('access-control-allow-origin'), null);
   assert.throws(() => withCors({}, () => {}), TypeError);
 });
+
+test('the wasm module and the native addon decide alike on arbitrary input', () => {
+  const fc = require('fast-check');
+  const native = require('..');
+  const { Policy } = load(fs.readFileSync(wasm));
+  // Every valid vector policy, built by both bindings.
+  const pairs = [];
+  for (const dir of [root, path.join(root, 'routes')]) {
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+      const vector = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+      if (vector.errors) continue;
+      const text = JSON.stringify(vector.policy);
+      pairs.push([file, native.Policy.fromJson(text), Policy.fromJson(text)]);
+    }
+  }
+  const value = fc.oneof(
+    fc.constantFrom('https://app.example.com', 'http://localhost:8080', 'PUT', 'content-type, x-a', 'true', 'null', ''),
+    fc.string({ unit: 'binary', maxLength: 24 }),
+    fc.string({ unit: 'grapheme', maxLength: 16 }),
+    fc.constantFrom('https://bücher.example.com', 'PÜT', 'x-caf\u00e9', 'https://app.example.com\u0100', ' DELETE\t'),
+  );
+  const name = fc.constantFrom('Origin', 'access-control-request-method', 'Access-Control-Request-Headers', 'access-control-request-private-network', 'X-Other');
+  const method = fc.oneof(fc.constantFrom('GET', 'POST', 'OPTIONS', 'options', 'PUT', 'PATCH'), fc.string({ unit: 'binary', maxLength: 8 }));
+  const requestPath = fc.constantFrom('/', '/api/x', '/admin/a', '/%61dmin/x', '/public/../admin', '/files/\u00e9');
+  fc.assert(
+    fc.property(fc.nat(pairs.length - 1), method, fc.array(fc.tuple(name, value), { maxLength: 6 }), requestPath, (i, m, lines, p) => {
+      const [file, a, b] = pairs[i];
+      const request = { method: m, headers: lines, path: p };
+      const x = a.decide(request);
+      const y = b.decide(request);
+      assert.deepEqual(
+        [y.kind, y.allowed, y.status, y.reason, y.headers, y.vary, y.contentLength],
+        [x.kind, x.allowed, x.status, x.reason, [...x.headers].map((h) => [...h]), [...x.vary], x.contentLength],
+        file,
+      );
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('corsgate/edge as an ES module, and the wasm file by its package path', async () => {
+  const esm = await import('corsgate/edge');
+  const cjs = require('corsgate/edge');
+  assert.equal(esm.load, cjs.load);
+  assert.equal(esm.default, cjs);
+  const bytes = fs.readFileSync(require.resolve('corsgate/corsgate.wasm'));
+  const { Policy } = esm.load(new WebAssembly.Module(bytes));
+  const d = Policy.fromToml('origins = ["https://app.example.com"]').decide({
+    method: 'GET',
+    headers: new Headers({ Origin: 'https://app.example.com' }),
+  });
+  assert.deepEqual(d.headers, [['Access-Control-Allow-Origin', 'https://app.example.com']]);
+  assert.throws(() => esm.load('corsgate.wasm'), /WebAssembly\.Module \(import wasm from 'corsgate\/corsgate\.wasm'\)/);
+});

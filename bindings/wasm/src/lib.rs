@@ -10,9 +10,12 @@
 //! Every rule is core's: this file moves bytes.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use corsgate::{Answer, Decision, HeaderName, Kind, PolicyBuilder, PolicySet, Request};
+use corsgate::{
+    Answer, Decision, HeaderName, Kind, PolicyBuilder, PolicySet, Request, RequestHeader,
+};
 
 /// The length that marks a header as absent.
 pub const ABSENT: u32 = u32::MAX;
@@ -26,9 +29,56 @@ pub struct Engine {
     host_predicate: bool,
 }
 
+/// How many distinct encoded decisions get an id (see [`Seen`]).
+pub const SEEN_CAP: usize = 4096;
+/// The id of a decision past [`SEEN_CAP`]: the host decodes it afresh.
+pub const UNSEEN: u16 = u16::MAX;
+
+/// The distinct encoded decisions met so far, each with an id, so that the
+/// host decodes each one once and hands out its copy afterwards (as the
+/// native addon's cache of header sets does). A request decides to one of
+/// few outputs per policy; an output is stored (allocated) only the first
+/// time it is met, and [`SEEN_CAP`] bounds the memory.
+#[derive(Default)]
+struct Seen {
+    index: HashMap<u64, u16>,
+    outputs: Vec<Box<[u8]>>,
+}
+
+impl Seen {
+    fn id(&mut self, bytes: &[u8]) -> u16 {
+        // FNV-1a over 8-byte words: a short input, no need for a keyed hash
+        // (a collision is checked below, and only costs the id).
+        let mut words = bytes.chunks_exact(8);
+        let mut hash = words.by_ref().fold(0xcbf2_9ce4_8422_2325_u64, |h, w| {
+            let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            (h ^ w).wrapping_mul(0x0100_0000_01b3)
+        });
+        for b in words.remainder() {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        hash ^= bytes.len() as u64;
+        if let Some(&id) = self.index.get(&hash) {
+            return if *self.outputs[usize::from(id)] == *bytes {
+                id
+            } else {
+                UNSEEN
+            };
+        }
+        if self.outputs.len() >= SEEN_CAP {
+            return UNSEEN;
+        }
+        let id = self.outputs.len() as u16;
+        self.outputs.push(bytes.into());
+        self.index.insert(hash, id);
+        id
+    }
+}
+
 thread_local! {
     static INPUT: RefCell<Vec<u8>> = RefCell::new(vec![0; INPUT_CAP]);
     static OUTPUT: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
+    static SEEN: RefCell<Seen> = RefCell::new(Seen::default());
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -172,8 +222,9 @@ pub unsafe extern "C" fn free(engine: *mut Engine) {
 /// bytes), then for Origin, ACRM, ACRH and ACRPN in that order their lines
 /// (`origin`, `acrm`, `acrh`, `acrpn` of them; 0 when absent), each a u32 LE
 /// length and its bytes, then the path (`path` bytes, [`ABSENT`] for none;
-/// read only by a policy with routes). Writes the decision (see [`encode`])
-/// to the output buffer and returns its length; 0 for an engine whose policy
+/// read only by a policy with routes). Writes the decision's id (u16 LE,
+/// the same for the same bytes, [`UNSEEN`] past [`SEEN_CAP`]) and the
+/// decision (see [`encode`]) to the output buffer and returns its length; 0 for an engine whose policy
 /// did not build or a request that does not fit the buffer.
 ///
 /// # Safety
@@ -205,12 +256,11 @@ pub unsafe extern "C" fn decide(
             return 0;
         };
         let mut request = Request::new(m);
-        for (name, lines) in [
-            (&b"origin"[..], origin),
-            (&b"access-control-request-method"[..], acrm),
-            (&b"access-control-request-headers"[..], acrh),
-            (&b"access-control-request-private-network"[..], acrpn),
-        ] {
+        for (name, lines) in RequestHeader::ALL
+            .iter()
+            .map(|h| h.lowercase().as_bytes())
+            .zip([origin, acrm, acrh, acrpn])
+        {
             for _ in 0..lines {
                 let Some(len) = take(4) else {
                     return 0;
@@ -236,7 +286,12 @@ pub unsafe extern "C" fn decide(
         } else {
             set.decide(p, &request)
         };
-        write_output(|out| encode(&decision, out))
+        write_output(|out| {
+            out.extend_from_slice(&[0, 0]);
+            encode(&decision, out);
+            let id = SEEN.with(|seen| seen.borrow_mut().id(&out[2..]));
+            out[..2].copy_from_slice(&id.to_le_bytes());
+        })
     })
 }
 
@@ -296,7 +351,8 @@ fn encode(d: &Decision<'_>, out: &mut Vec<u8>) {
 }
 
 /// The names the encoding's indexes stand for, `\n`-separated, then `\t` and
-/// the reasons: the glue reads them once instead of hard-coding them.
+/// the reasons, then `\t` and the request headers [`decide`] reads, in its
+/// order: the glue reads them once instead of hard-coding them.
 #[no_mangle]
 pub extern "C" fn names() -> u32 {
     write_output(|out| {
@@ -305,6 +361,9 @@ pub extern "C" fn names() -> u32 {
         out.push(b'\t');
         let reasons: Vec<&str> = corsgate::Reason::ALL.iter().map(|r| r.as_str()).collect();
         out.extend_from_slice(reasons.join("\n").as_bytes());
+        out.push(b'\t');
+        let read: Vec<&str> = RequestHeader::ALL.iter().map(|h| h.lowercase()).collect();
+        out.extend_from_slice(read.join("\n").as_bytes());
     })
 }
 
