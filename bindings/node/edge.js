@@ -91,7 +91,9 @@ function load(moduleOrBytes) {
   };
   const [headerNames, reasonNames, readNames] = decoder.decode(out(x.names())).split('\t').map((s) => s.split('\n'));
   const { collect, found } = headerReader(readNames);
-  const isHeaders = typeof Headers === 'function' ? (h) => h instanceof Headers : () => false;
+  // Read once: Node defines the global Headers as a lazy getter.
+  const WebHeaders = typeof Headers === 'function' ? Headers : undefined;
+  const isHeaders = WebHeaders === undefined ? () => false : (h) => h instanceof WebHeaders;
 
   function compile(text, format, options) {
     if (typeof text !== 'string') throw new TypeError('the policy text must be a string');
@@ -205,7 +207,8 @@ function load(moduleOrBytes) {
   const inputPtr = x.input();
   /** The module's memory as bytes; a fresh view once a call has grown (and so replaced) its buffer. */
   function bytes() {
-    if (view.buffer !== memory.buffer) view = new Uint8Array(memory.buffer);
+    // Growing the memory detaches the old buffer, whose views then have length 0.
+    if (view.length === 0) view = new Uint8Array(memory.buffer);
     return view;
   }
 

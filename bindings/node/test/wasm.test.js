@@ -206,3 +206,32 @@ test('corsgate/edge as an ES module, and the wasm file by its package path', asy
   assert.deepEqual(d.headers, [['Access-Control-Allow-Origin', 'https://app.example.com']]);
   assert.throws(() => esm.load('corsgate.wasm'), /WebAssembly\.Module \(import wasm from 'corsgate\/corsgate\.wasm'\)/);
 });
+
+test('a decision stays right after the module memory grows', () => {
+  const { Policy } = load(fs.readFileSync(wasm));
+  const small = Policy.fromJson('{"origins": ["https://app.example.com"]}');
+  const get = { method: 'GET', headers: { origin: 'https://app.example.com' } };
+  assert.equal(small.decide(get).allowed, true);
+  // Thousands of origins: compiling them grows the memory, detaching the old buffer.
+  const many = Array.from({ length: 20000 }, (_, i) => `https://tenant-${i}.example.net`);
+  const big = Policy.fromJson(JSON.stringify({ origins: many }));
+  assert.equal(big.decide({ method: 'GET', headers: { origin: 'https://tenant-19999.example.net' } }).allowed, true);
+  assert.equal(small.decide(get).allowed, true);
+  assert.equal(small.decide({ method: 'GET', headers: { origin: 'https://evil.example' } }).allowed, false);
+});
+
+test('withCors: a Vary the handler set that already names Origin is left as it is', async () => {
+  const { Policy, withCors } = load(fs.readFileSync(wasm));
+  const policy = Policy.fromJson('{"origins": ["https://app.example.com"]}');
+  for (const [vary, want] of [
+    ['Origin', 'Origin'],
+    ['accept-encoding, origin', 'accept-encoding, origin'],
+    ['*', '*'],
+    ['Accept', 'Accept, Origin'],
+  ]) {
+    const handler = withCors(policy, () => new Response('x', { headers: { vary } }));
+    const r = await handler(new Request('https://api.example/', { headers: { origin: 'https://app.example.com' } }));
+    assert.equal(r.headers.get('vary'), want, vary);
+    assert.equal(r.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  }
+});

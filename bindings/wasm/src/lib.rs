@@ -10,7 +10,6 @@
 //! Every rule is core's: this file moves bytes.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use corsgate::{
@@ -39,16 +38,26 @@ pub const UNSEEN: u16 = u16::MAX;
 /// native addon's cache of header sets does). A request decides to one of
 /// few outputs per policy; an output is stored (allocated) only the first
 /// time it is met, and [`SEEN_CAP`] bounds the memory.
-#[derive(Default)]
 struct Seen {
-    index: HashMap<u64, u16>,
+    /// Open addressing over [`SLOTS`] slots: an id into `outputs`, or [`UNSEEN`].
+    slots: Vec<u16>,
     outputs: Vec<Box<[u8]>>,
 }
 
+/// Slots of [`Seen`]'s table: a power of two, twice [`SEEN_CAP`].
+const SLOTS: usize = 2 * SEEN_CAP;
+
 impl Seen {
+    fn new() -> Self {
+        Seen {
+            slots: vec![UNSEEN; SLOTS],
+            outputs: Vec::new(),
+        }
+    }
+
     fn id(&mut self, bytes: &[u8]) -> u16 {
         // FNV-1a over 8-byte words: a short input, no need for a keyed hash
-        // (a collision is checked below, and only costs the id).
+        // (equal bytes are checked, a collision costs a probe).
         let mut words = bytes.chunks_exact(8);
         let mut hash = words.by_ref().fold(0xcbf2_9ce4_8422_2325_u64, |h, w| {
             let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
@@ -57,28 +66,46 @@ impl Seen {
         for b in words.remainder() {
             hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
-        hash ^= bytes.len() as u64;
-        if let Some(&id) = self.index.get(&hash) {
-            return if *self.outputs[usize::from(id)] == *bytes {
-                id
-            } else {
-                UNSEEN
-            };
+        hash ^= hash >> 29;
+        let mut slot = (hash as usize) & (SLOTS - 1);
+        loop {
+            let id = self.slots[slot];
+            if id == UNSEEN {
+                break;
+            }
+            if same(&self.outputs[usize::from(id)], bytes) {
+                return id;
+            }
+            slot = (slot + 1) & (SLOTS - 1);
         }
+        // Not met before; `slot` is free (the table is never over half full).
         if self.outputs.len() >= SEEN_CAP {
             return UNSEEN;
         }
         let id = self.outputs.len() as u16;
         self.outputs.push(bytes.into());
-        self.index.insert(hash, id);
+        self.slots[slot] = id;
         id
     }
+}
+
+/// `a == b`, a word at a time: the `memcmp` wasm32 links compares bytes.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = wa.remainder() == wb.remainder();
+    tail && wa.zip(wb).all(|(x, y)| {
+        u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]])
+            == u64::from_le_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]])
+    })
 }
 
 thread_local! {
     static INPUT: RefCell<Vec<u8>> = RefCell::new(vec![0; INPUT_CAP]);
     static OUTPUT: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
-    static SEEN: RefCell<Seen> = RefCell::new(Seen::default());
+    static SEEN: RefCell<Seen> = RefCell::new(Seen::new());
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -256,9 +283,8 @@ pub unsafe extern "C" fn decide(
             return 0;
         };
         let mut request = Request::new(m);
-        for (name, lines) in RequestHeader::ALL
-            .iter()
-            .map(|h| h.lowercase().as_bytes())
+        for (header, lines) in RequestHeader::ALL
+            .into_iter()
             .zip([origin, acrm, acrh, acrpn])
         {
             for _ in 0..lines {
@@ -269,7 +295,7 @@ pub unsafe extern "C" fn decide(
                 let Some(line) = take(len) else {
                     return 0;
                 };
-                request = request.header(name, line);
+                request.push(header, line);
             }
         }
         let p = if path == ABSENT {
