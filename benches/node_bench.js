@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // corsgate/express against the `cors` package (and, from fastify_bench.js,
-// corsgate/fastify against @fastify/cors), side by side in one process:
+// corsgate/fastify against @fastify/cors; from edge_bench.js, corsgate/edge
+// against the native addon and Hono's cors()), side by side in one process:
 // each middleware is called directly with mock req/res objects (as the `cors`
 // package's own tests do), so the figures are the middleware's cost alone.
 //
@@ -199,3 +200,15 @@ console.log(`
 
 console.log('');
 console.log(require('./fastify_bench.js').run({ quick }));
+require('./edge_bench.js')
+  .run({ quick })
+  .then(
+    (table) => {
+      console.log('');
+      console.log(table);
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
