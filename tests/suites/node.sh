@@ -7,7 +7,9 @@
 # a real Express 5 app over HTTP, Fastify against @fastify/cors, bad input,
 # memory and worker threads, and the vectors through the WebAssembly build
 # (bindings/wasm/build, which installs Debian's rustc-web for the wasm32 std
-# sources when the toolchain has no wasm32 target).
+# sources when the toolchain has no wasm32 target), in-process and over HTTP
+# through workerd, Deno and Bun (npm devDependencies that ship their
+# binaries; servers on 127.0.0.1, stopped by the test).
 # Run by tests/run from the repository root; needs node (20+), npm, cargo.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

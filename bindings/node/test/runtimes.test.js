@@ -1,11 +1,13 @@
 'use strict';
-// corsgate/edge in a real Workers runtime: Cloudflare's workerd (the npm
-// package ships the binary) runs test/workerd/*.mjs, which import
-// 'corsgate/edge' and 'corsgate/corsgate.wasm' as a bundled Worker does,
-// on 127.0.0.1 with ports the kernel picks; every conformance vector is sent
-// to it over HTTP/1.1 as raw bytes and the response's CORS headers, Vary and
-// status are compared with the vector. workerd is stopped at the end (and
-// killed by a timeout should the test hang).
+// corsgate/edge in real edge runtimes, each from the npm registry with its
+// own binary: Cloudflare's workerd runs test/runtimes/*-worker.mjs, which
+// import 'corsgate/edge' and 'corsgate/corsgate.wasm' as a bundled Worker
+// does; Deno (Deno.serve) and Bun (Bun.serve) run test/runtimes/serve.mjs in
+// a project with corsgate in node_modules. Each listens on 127.0.0.1 on a
+// port the kernel picks; every conformance vector is sent to it over
+// HTTP/1.1 as raw bytes and the response's CORS headers, Vary and status are
+// compared with the vector. The servers are stopped at the end (and killed
+// by a timeout should a test hang).
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -50,14 +52,16 @@ function bundle(all) {
   copy(path.join(pkg, 'lib', 'errors.js'), 'corsgate/lib/errors.js');
   copy(path.join(pkg, 'lib', 'headers.js'), 'corsgate/lib/headers.js');
   copy(wasm, 'corsgate/corsgate.wasm');
-  copy(path.join(__dirname, 'workerd', 'vectors-worker.mjs'), 'vectors-worker.mjs');
-  copy(path.join(__dirname, 'workerd', 'env-worker.mjs'), 'env-worker.mjs');
+  copy(path.join(__dirname, 'runtimes', 'vectors-worker.mjs'), 'vectors-worker.mjs');
+  copy(path.join(__dirname, 'runtimes', 'env-worker.mjs'), 'env-worker.mjs');
+  copy(path.join(__dirname, 'runtimes', 'vectors-app.mjs'), 'vectors-app.mjs');
   fs.writeFileSync(path.join(dir, 'vectors.json'), JSON.stringify(Object.fromEntries(all.map(([n, v]) => [n, v.policy]))));
   fs.writeFileSync(path.join(dir, 'policy.toml'), ENV_POLICY);
   // The module names are the specifiers the workers import, as a bundler
   // (wrangler, esbuild) lays them out from node_modules/corsgate.
   const modules = (main) => `[
     (name = "worker", esModule = embed "${main}"),
+    (name = "vectors-app.mjs", esModule = embed "vectors-app.mjs"),
     (name = "corsgate/edge", esModule = embed "corsgate/edge.mjs"),
     (name = "corsgate/edge.js", commonJsModule = embed "corsgate/edge.js"),
     (name = "corsgate/lib/errors.js", commonJsModule = embed "corsgate/lib/errors.js"),
@@ -121,7 +125,7 @@ function start(config) {
   });
 }
 
-/** Sends one request as raw HTTP/1.1 bytes; resolves to { status, headers: [[name, value]], body }. */
+/** Sends one request as raw HTTP/1.1 bytes; resolves to { status, headers: [[name, value]], body } (status null: closed unanswered). */
 function send(port, method, target, headers) {
   return new Promise((resolve, reject) => {
     const lines = [`${method} ${target} HTTP/1.1`, 'Host: 127.0.0.1', ...headers.map(([n, v]) => `${n}: ${v}`), 'Connection: close'];
@@ -132,6 +136,8 @@ function send(port, method, target, headers) {
     socket.on('error', reject);
     socket.on('end', () => {
       const raw = Buffer.concat(chunks).toString('latin1');
+      // A server that closes without answering (as Bun does on a method its parser refuses).
+      if (raw === '') return resolve({ status: null, headers: [], body: '' });
       const end = raw.indexOf('\r\n\r\n');
       const [statusLine, ...fields] = raw.slice(0, end).split('\r\n');
       resolve({
@@ -174,26 +180,22 @@ function cors(headers) {
 // §5.5): on the wire an "injected" line is just another header. These cases
 // run through the module under Node (wasm.test.js) instead.
 const unsendable = (c) => c.request.headers.some(([, v]) => /[\r\n\0]/.test(v));
-// workerd's HTTP parser knows methods by their registered, uppercase names:
-// `options` or `patch` is answered 501 before any Worker runs, so those cases
-// check that refusal (no CORS header) instead of the engine's answer.
-// Fetch normalizes header values before a Worker sees them: leading and
+// Fetch normalizes header values before an app sees them: leading and
 // trailing spaces and tabs are stripped, and repeated lines are joined with
-// ", " into one value; and workerd drops an empty `Origin` line. The vectors
-// about raw lines (a 512-byte limit reached with padding, 17 ACRH lines, an
-// empty Origin) cannot be told apart there. For such a case the expectation
-// is the module's own decision (under Node) for the request as the Worker
-// receives it, rather than the vector's raw lines; `delivered` is that
+// ", " into one value; workerd also drops an empty `Origin` line. The
+// vectors about raw lines (a 512-byte limit reached with padding, 17 ACRH
+// lines, an empty Origin) cannot be told apart there. For such a case the
+// expectation is the module's own decision (under Node) for the request as
+// the app receives it, rather than the vector's raw lines; this is that
 // request's headers, or null when the raw lines arrive unchanged.
-function delivered(c) {
+function fetchDelivered(c, { dropEmptyOrigin }) {
   const lines = c.request.headers;
   const names = lines.map(([n]) => n.toLowerCase());
-  const emptyOrigin = ([n, v]) => n.toLowerCase() === 'origin' && v.trim() === '';
+  const emptyOrigin = ([n, v]) => dropEmptyOrigin && n.toLowerCase() === 'origin' && v.trim() === '';
   const changed =
     new Set(names).size < names.length || lines.some(([, v]) => /^[ \t]|[ \t]$/.test(v)) || lines.some(emptyOrigin);
   return changed ? new Headers(lines.filter((l) => !emptyOrigin(l))) : null;
 }
-const refusedByRuntime = (c) => c.request.method !== c.request.method.toUpperCase();
 
 let server;
 let dir;
@@ -209,20 +211,28 @@ test.after(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('workerd: every conformance vector over HTTP through a Worker', { timeout: 180_000 }, async (t) => {
-  const port = server.ports.vectors;
+const lowercaseMethod = (c) => c.request.method !== c.request.method.toUpperCase();
+
+/**
+ * Sends every vector to the app on `port` and checks each answer. `runtime`
+ * names the server in messages; `delivered(c)` is the request as that
+ * runtime hands it to the app (null: unchanged); `refused(c)` is the status
+ * the runtime itself answers a case with before the app runs (null when it
+ * closes the connection unanswered), or undefined when the app answers.
+ */
+async function checkVectors(t, port, runtime, { delivered, refused }) {
   let sent = 0;
   let skipped = 0;
   let byRuntime = 0;
   let normalized = 0;
+  let errorFiles = 0;
   const { Policy } = load(fs.readFileSync(wasm));
   const policies = new Map();
-  let errorFiles = 0;
   for (const [name, vector] of all) {
     if (vector.errors) {
       errorFiles++;
       const r = await send(port, 'GET', '/', [['x-corsgate-vector', name]]);
-      assert.equal(r.status, 500, `${name}: the policy should not build`);
+      assert.equal(r.status, 500, `${runtime}: ${name}: the policy should not build`);
       const codes = JSON.parse(r.body).errors;
       for (const code of vector.errors) assert.ok(codes.includes(code), `${name}: ${code} missing from ${codes}`);
       continue;
@@ -233,21 +243,22 @@ test('workerd: every conformance vector over HTTP through a Worker', { timeout: 
         continue;
       }
       sent++;
-      const label = `${name} / ${c.name}`;
+      const label = `${runtime}: ${name} / ${c.name}`;
       const r = await send(port, c.request.method, c.request.path ?? '/', [['x-corsgate-vector', name], ...c.request.headers]);
-      if (refusedByRuntime(c)) {
+      const status = refused(c);
+      if (status !== undefined) {
         byRuntime++;
-        assert.equal(r.status, 501, `${label}: workerd should refuse the method`);
+        assert.equal(r.status, status, `${label}: the runtime should answer ${status ?? 'nothing'} itself`);
         assert.deepEqual(cors(r.headers), { headers: {}, vary: [] }, `${label}: headers`);
         continue;
       }
       let expect = c.expect;
-      const headers = delivered(c);
-      if (headers !== null) {
+      const request = delivered(c);
+      if (request !== null) {
         normalized++;
         const policy = policies.get(name) ?? Policy.fromJson(JSON.stringify(vector.policy));
         policies.set(name, policy);
-        expect = policy.decide({ method: c.request.method, headers, path: c.request.path });
+        expect = policy.decide({ ...request, path: c.request.path });
       }
       const want = cors([...expect.headers, ...expect.vary.map((v) => ['vary', v])]);
       const got = cors(r.headers);
@@ -262,12 +273,28 @@ test('workerd: every conformance vector over HTTP through a Worker', { timeout: 
       assert.deepEqual(got.vary, want.vary, `${label}: vary`);
     }
   }
-  t.diagnostic(`${sent} cases sent, ${normalized} of them as Fetch delivers them, ${byRuntime} refused by workerd; ${skipped} unsendable; ${errorFiles} invalid policies`);
+  t.diagnostic(
+    `${runtime}: ${sent} cases sent, ${normalized} of them as the runtime delivers them, ${byRuntime} answered by the runtime itself; ` +
+      `${skipped} unsendable; ${errorFiles} invalid policies`,
+  );
   assert.ok(sent >= 430, `${sent} cases sent`);
   assert.ok(skipped <= 12, `${skipped} cases skipped as unsendable`);
-  assert.ok(normalized <= 48, `${normalized} cases compared as Fetch normalizes them`);
-  assert.ok(byRuntime <= 6, `${byRuntime} cases refused by workerd itself`);
+  assert.ok(normalized <= 48, `${normalized} cases compared as the runtime delivers them`);
+  assert.ok(byRuntime <= 6, `${byRuntime} cases answered by the runtime itself`);
   assert.ok(errorFiles >= 42, `${errorFiles} error files`);
+}
+
+test('workerd: every conformance vector over HTTP through a Worker', { timeout: 180_000 }, async (t) => {
+  await checkVectors(t, server.ports.vectors, 'workerd', {
+    delivered: (c) => {
+      const headers = fetchDelivered(c, { dropEmptyOrigin: true });
+      return headers === null ? null : { method: c.request.method, headers };
+    },
+    // workerd's HTTP parser knows methods by their registered, uppercase
+    // names: `options` or `patch` is answered 501 before any Worker runs.
+    // (Deno hands them to the app as sent; Bun closes the connection.)
+    refused: (c) => (lowercaseMethod(c) ? 501 : undefined),
+  });
 });
 
 test('workerd: the policy from an env binding, and the handler\'s responses merged', async () => {
@@ -308,3 +335,76 @@ test('workerd: the policy from an env binding, and the handler\'s responses merg
   assert.deepEqual(cors(other.headers).headers, {});
   assert.deepEqual(other.headers.filter(([n]) => n === 'vary').map(([, x]) => x), ['Accept-Encoding, Origin']);
 });
+
+/**
+ * A project with corsgate installed in node_modules (the package's files,
+ * copied as npm would) and the runtime test's app; returns its directory.
+ */
+function project() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'corsgate-runtime-'));
+  const into = path.join(dir, 'node_modules', 'corsgate');
+  for (const f of ['package.json', 'edge.js', 'edge.mjs', 'edge.d.ts', 'corsgate.wasm', 'lib/errors.js', 'lib/headers.js']) {
+    fs.mkdirSync(path.dirname(path.join(into, f)), { recursive: true });
+    fs.copyFileSync(path.join(pkg, f), path.join(into, f));
+  }
+  for (const f of ['serve.mjs', 'vectors-app.mjs']) fs.copyFileSync(path.join(__dirname, 'runtimes', f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { corsgate: '*' } }));
+  fs.writeFileSync(path.join(dir, 'vectors.json'), JSON.stringify(Object.fromEntries(all.map(([n, v]) => [n, v.policy]))));
+  return dir;
+}
+
+/** Starts `bin args...` in `cwd`; resolves to { port, stop } once it prints `listening PORT`. */
+function serve(bin, args, cwd) {
+  const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, killSignal: 'SIGKILL' });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (b) => {
+      log += b;
+      const m = log.match(/listening (\d+)/);
+      if (m) resolve({ port: Number(m[1]), stop: () => child.kill('SIGTERM') });
+    });
+    child.stderr.on('data', (b) => (log += b));
+    child.on('exit', (code, signal) => reject(new Error(`${bin} exited (${code ?? signal}) before listening:\n${log}`)));
+  });
+}
+
+const binOf = (name) => path.join(pkg, 'node_modules', '.bin', name);
+
+for (const [runtime, bin, args, quirks] of [
+  [
+    'deno',
+    binOf('deno'),
+    ['run', '--quiet', '--allow-net=127.0.0.1', '--allow-read', 'serve.mjs', 'vectors.json'],
+    {
+      delivered: (c) => {
+        const headers = fetchDelivered(c, { dropEmptyOrigin: false });
+        return headers === null ? null : { method: c.request.method, headers };
+      },
+      refused: () => undefined,
+    },
+  ],
+  [
+    'bun',
+    binOf('bun'),
+    ['serve.mjs', 'vectors.json'],
+    {
+      delivered: (c) => {
+        const headers = fetchDelivered(c, { dropEmptyOrigin: false });
+        return headers === null ? null : { method: c.request.method, headers };
+      },
+      // Bun's HTTP parser closes the connection, unanswered, on a lowercase method.
+      refused: (c) => (lowercaseMethod(c) ? null : undefined),
+    },
+  ],
+]) {
+  test(`${runtime}: every conformance vector over HTTP through ${runtime}'s server`, { timeout: 180_000 }, async (t) => {
+    assert.ok(fs.existsSync(bin), `${bin} is missing: npm ci installs it`);
+    const dir = project();
+    const server = await serve(bin, args, dir);
+    t.after(() => {
+      server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    await checkVectors(t, server.port, runtime, quirks);
+  });
+}
