@@ -23,11 +23,10 @@ const UNSEEN = 0xffff;
  * Writes byte string `v` (Fetch's Headers and Node's http hold header bytes
  * so: a code unit up to U+00FF is that byte; any other becomes 0xFF, as the
  * native addon reads them, so both bindings hand core the same bytes) into
- * `u8` at `at`; returns the end.
+ * `u8` at `at`, which the caller has made room for; returns the end.
  */
-function putBytes(u8, at, end, v) {
+function putBytes(u8, at, v) {
   const n = v.length;
-  if (at + n > end) throw new RangeError(`request headers over ${end - at} bytes`);
   for (let k = 0; k < n; k++) {
     const c = v.charCodeAt(k);
     u8[at + k] = c > 0xff ? 0xff : c;
@@ -36,14 +35,13 @@ function putBytes(u8, at, end, v) {
 }
 
 /** One header line: its length (u32 LE), then its bytes. */
-function putLine(u8, at, end, v) {
-  if (at + 4 > end) throw new RangeError('request headers too large');
+function putLine(u8, at, v) {
   const n = v.length;
   u8[at] = n & 0xff;
   u8[at + 1] = (n >>> 8) & 0xff;
   u8[at + 2] = (n >>> 16) & 0xff;
   u8[at + 3] = n >>> 24;
-  return putBytes(u8, at + 4, end, v);
+  return putBytes(u8, at + 4, v);
 }
 
 /** Bytes as a byte string (each byte one code unit), as Headers holds values. */
@@ -83,7 +81,7 @@ function load(moduleOrBytes) {
   };
   const x = new WebAssembly.Instance(module, imports).exports;
   memory = x.memory;
-  const inputCap = x.input_capacity();
+  let inputCap = x.input_capacity();
   // Pointers first: a call may grow (and so replace) the memory's buffer.
   const out = (len) => {
     const ptr = x.output();
@@ -151,42 +149,45 @@ function load(moduleOrBytes) {
       if (this.#routes && typeof path !== 'string') {
         throw new TypeError('this policy has routes: decide({ method, headers, path }) needs the request path');
       }
-      const u8 = bytes();
-      let at = inputPtr;
-      const end = inputPtr + inputCap;
-      const methodLen = method.length;
-      at = putBytes(u8, at, end, method);
-      counts[0] = counts[1] = counts[2] = counts[3] = 0;
       if (isHeaders(headers)) {
         // A Web Headers object: the runtime has joined repeated lines already.
         for (let h = 0; h < 4; h++) {
           const v = headers.get(readNames[h]);
-          if (v !== null) {
-            at = putLine(u8, at, end, v);
-            counts[h] = 1;
-          }
+          found[h] = v === null ? undefined : v;
         }
       } else {
         collect(headers);
-        for (let h = 0; h < 4; h++) {
-          const v = found[h];
-          if (v === undefined) continue;
-          if (typeof v === 'string') {
-            at = putLine(u8, at, end, v);
-            counts[h] = 1;
-          } else {
-            for (const line of v) at = putLine(u8, at, end, line);
-            counts[h] = v.length;
-          }
+      }
+      // The bytes this request takes; a larger request grows the buffer.
+      let need = method.length + (this.#routes ? path.length : 0);
+      for (let h = 0; h < 4; h++) {
+        const v = found[h];
+        if (v === undefined) continue;
+        if (typeof v === 'string') need += 4 + v.length;
+        else for (const line of v) need += 4 + line.length;
+      }
+      if (need > inputCap) reserve(need);
+      const u8 = bytes();
+      let at = putBytes(u8, inputPtr, method);
+      for (let h = 0; h < 4; h++) {
+        const v = found[h];
+        counts[h] = 0;
+        if (v === undefined) continue;
+        if (typeof v === 'string') {
+          at = putLine(u8, at, v);
+          counts[h] = 1;
+        } else {
+          for (const line of v) at = putLine(u8, at, line);
+          counts[h] = v.length;
         }
       }
       let pathLen = ABSENT;
       if (this.#routes) {
         pathLen = path.length;
-        at = putBytes(u8, at, end, path);
+        at = putBytes(u8, at, path);
       }
       predicate = this.#predicate;
-      const n = x.decide(this.#engine, methodLen, counts[0], counts[1], counts[2], counts[3], pathLen);
+      const n = x.decide(this.#engine, method.length, counts[0], counts[1], counts[2], counts[3], pathLen);
       predicate = undefined;
       if (n === 0) throw new RangeError('request headers too large');
       const b = bytes();
@@ -204,7 +205,12 @@ function load(moduleOrBytes) {
   const counts = [0, 0, 0, 0];
   const decided = [];
   let view = new Uint8Array(memory.buffer);
-  const inputPtr = x.input();
+  let inputPtr = x.input();
+  /** Grows the module's input buffer to `len` bytes (its address moves). */
+  function reserve(len) {
+    inputPtr = x.input_reserve(len);
+    inputCap = x.input_capacity();
+  }
   /** The module's memory as bytes; a fresh view once a call has grown (and so replaced) its buffer. */
   function bytes() {
     // Growing the memory detaches the old buffer, whose views then have length 0.
@@ -244,9 +250,10 @@ function load(moduleOrBytes) {
     });
   }
 
-  /** Writes byte string `text` into the input buffer at `at`; its length in bytes. */
+  /** Writes byte string `text` into the input buffer at `at` (growing it if need be); its length in bytes. */
   function putInput(text, at = 0) {
-    putBytes(bytes(), inputPtr + at, inputPtr + inputCap, text);
+    if (at + text.length > inputCap) reserve(at + text.length);
+    putBytes(bytes(), inputPtr + at, text);
     return text.length;
   }
 

@@ -235,3 +235,25 @@ test('withCors: a Vary the handler set that already names Origin is left as it i
     assert.equal(r.headers.get('access-control-allow-origin'), 'https://app.example.com');
   }
 });
+
+test('header values larger than the input buffer reach core whole, and core refuses them', async () => {
+  const { Policy, withCors } = load(fs.readFileSync(wasm));
+  const policy = Policy.fromJson('{"origins": ["https://app.example.com"], "methods": ["PUT"], "request_headers": ["*"]}');
+  const huge = 'x-a,'.repeat(50_000); // 200 KB, over the module's first 64 KiB
+  const d = policy.decide({
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': huge },
+  });
+  assert.equal(d.kind, 'preflight');
+  assert.equal(d.allowed, false);
+  assert.equal(d.reason, 'invalid-request-headers');
+  const long = policy.decide({ method: 'GET', headers: { origin: `https://${'a'.repeat(100_000)}.example.com` } });
+  assert.equal(long.allowed, false);
+  assert.equal(long.reason, 'invalid-origin');
+  // The buffer stays grown and every later decision is right.
+  assert.equal(policy.decide({ method: 'GET', headers: { origin: 'https://app.example.com' } }).allowed, true);
+  const handler = withCors(policy, () => new Response('x', { headers: { vary: `${'X-Long, '.repeat(20_000)}Accept` } }));
+  const r = await handler(new Request('https://api.example/', { headers: { origin: 'https://app.example.com' } }));
+  assert.equal(r.headers.get('access-control-allow-origin'), 'https://app.example.com');
+  assert.ok(r.headers.get('vary').endsWith('Accept, Origin'));
+});

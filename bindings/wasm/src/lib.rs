@@ -2,7 +2,8 @@
 //! surface, driven by the hand-written glue in `bindings/node/edge.js`.
 //!
 //! Memory protocol: the host writes the request's strings into the input
-//! buffer ([`input`], [`INPUT_CAP`] bytes) back to back and passes their
+//! buffer ([`input`], [`INPUT_CAP`] bytes at first, grown by
+//! [`input_reserve`] for a larger request) back to back and passes their
 //! lengths; an absent header has length [`ABSENT`]. Answers are written into
 //! the output buffer ([`output`]) and their length returned. Policy text is
 //! passed the same way, through a buffer the host gets from [`alloc`].
@@ -18,7 +19,7 @@ use corsgate::{
 
 /// The length that marks a header as absent.
 pub const ABSENT: u32 = u32::MAX;
-/// Capacity of the input buffer: the request strings of one decision.
+/// Initial capacity of the input buffer: the request strings of one decision.
 pub const INPUT_CAP: usize = 64 * 1024;
 
 /// A compiled policy file (with or without routes), or its problems.
@@ -396,7 +397,21 @@ pub extern "C" fn names() -> u32 {
 /// The input buffer's capacity.
 #[no_mangle]
 pub extern "C" fn input_capacity() -> u32 {
-    INPUT_CAP as u32
+    INPUT.with(|b| b.borrow().len() as u32)
+}
+
+/// Grows the input buffer to at least `len` bytes (a request whose header
+/// values do not fit: core refuses over-long values itself, so the host
+/// passes them whole); returns its address, which moves when it grows.
+#[no_mangle]
+pub extern "C" fn input_reserve(len: u32) -> *mut u8 {
+    INPUT.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() < len as usize {
+            b.resize(len as usize, 0);
+        }
+        b.as_mut_ptr()
+    })
 }
 
 /// Core's `Vary` merge (SPEC §5) for a host that sees one joined value (a
