@@ -189,7 +189,8 @@ function load(moduleOrBytes) {
       predicate = this.#predicate;
       const n = x.decide(this.#engine, method.length, counts[0], counts[1], counts[2], counts[3], pathLen);
       predicate = undefined;
-      if (n === 0) throw new RangeError('request headers too large');
+      // 0: the module could not read what was written (the two sides disagree on the layout).
+      if (n === 0) throw new Error('corsgate/edge: the module could not read the request; edge.js and corsgate.wasm are from different builds (rebuild with bindings/wasm/build, or reinstall corsgate)');
       const b = bytes();
       const o = x.output();
       const id = b[o] | (b[o + 1] << 8);
