@@ -1,4 +1,4 @@
-"""corsgate: one audited CORS engine, with Django, ASGI, WSGI and Flask middleware.
+"""corsgate: one audited CORS engine, with Django, ASGI, WSGI, Flask and AWS Lambda adapters.
 
 Build a :class:`Policy` once (from keyword arguments, a dict, JSON, TOML or a
 file); every source goes through the same validator, which reports every
