@@ -3,6 +3,7 @@
 
 mod check;
 mod decide;
+mod export;
 mod lint;
 mod policy_file;
 mod probe;
@@ -20,7 +21,8 @@ use clap::{Parser, Subcommand};
         corsgate lint policy.toml\n  \
         corsgate check --policy policy.toml --origin https://app.example.com --request-method PUT\n  \
         corsgate decide --policy policy.toml < requests.jsonl\n  \
-        corsgate probe https://api.example.com/items --origin https://app.example.com --method PUT"
+        corsgate probe https://api.example.com/items --origin https://app.example.com --method PUT\n  \
+        corsgate export --to s3 policy.toml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,6 +35,8 @@ enum Command {
     Check(check::CheckArgs),
     Decide(decide::DecideArgs),
     Probe(probe::ProbeArgs),
+    Export(export::ExportArgs),
+    Import(export::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +45,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Decide(args) => decide::run(&args),
         Command::Probe(args) => probe::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Import(args) => export::run_import(&args),
     }
 }

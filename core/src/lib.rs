@@ -73,6 +73,7 @@ mod decide;
 mod decision;
 mod error;
 mod explain;
+pub mod export;
 pub mod fetch;
 mod hash;
 pub mod host;
