@@ -27,15 +27,21 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, Union, cast
 
 from corsgate._corsgate import Decision, Policy, is_cors_response_header
 from corsgate.wsgi import PolicySource, as_policy
 
 __all__ = ["EventFormat", "cors", "event_format", "with_cors"]
 
-EventFormat = Literal[
-    "apigateway-rest", "apigateway-http", "function-url", "alb", "alb-multi-value"
+# A union of one-value Literals (not one Literal) so that the runtime object
+# is a Union, as mypy.stubtest checks the alias against.
+EventFormat = Union[
+    Literal["apigateway-rest"],
+    Literal["apigateway-http"],
+    Literal["function-url"],
+    Literal["alb"],
+    Literal["alb-multi-value"],
 ]
 H = TypeVar("H", bound=Callable[..., Any])
 
