@@ -9,6 +9,7 @@
 // `Vary` merged with core's rule. Events that are not HTTP requests reach
 // the handler untouched. Promise (async) and callback handlers both work.
 
+const { STATUS_CODES } = require('node:http');
 const { Policy, internal } = require('./lib/engine.js');
 const native = require('./lib/native.js');
 const { typeName } = require('./lib/headers.js');
@@ -17,26 +18,6 @@ const { isOwnedHeader } = internal;
 
 const FORMATS = ['apigateway-rest', 'apigateway-http', 'function-url', 'alb', 'alb-multi-value'];
 
-const REASONS = {
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  203: 'Non-Authoritative Information',
-  204: 'No Content',
-  205: 'Reset Content',
-  206: 'Partial Content',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  409: 'Conflict',
-  410: 'Gone',
-  412: 'Precondition Failed',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-};
 
 function isObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -97,7 +78,7 @@ function preflightResponse(format, decision) {
   if (decision.contentLength !== null) headers['Content-Length'] = decision.contentLength;
   const response = { statusCode: status };
   if (format === 'alb' || format === 'alb-multi-value') {
-    response.statusDescription = `${status} ${REASONS[status] ?? 'Unknown'}`;
+    response.statusDescription = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
   }
   if (format === 'alb-multi-value') {
     const multi = {};
@@ -207,7 +188,7 @@ function withCors(policy, handler) {
   }
   const callbackStyle = handler.length >= 3;
 
-  function run(event, context) {
+  function run(event) {
     const format = eventFormat(event);
     if (format === null) return { format, decision: null, answer: null };
     const decision = decide(compiled, format, event);
@@ -232,7 +213,7 @@ function withCors(policy, handler) {
   }
 
   async function answer(event, context) {
-    const { format, decision, answer: early } = run(event, context);
+    const { format, decision, answer: early } = run(event);
     if (early !== null) return early;
     const result = await call(event, context);
     return format === null ? result : applyDecision(format, decision, result);

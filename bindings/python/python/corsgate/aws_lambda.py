@@ -26,11 +26,10 @@ import inspect
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from http import HTTPStatus
 from typing import Any, Literal, TypeVar, Union, cast
 
 from corsgate._corsgate import Decision, Policy, is_cors_response_header
-from corsgate.wsgi import PolicySource, as_policy
+from corsgate.wsgi import PolicySource, _status_line, as_policy
 
 __all__ = ["EventFormat", "cors", "event_format", "with_cors"]
 
@@ -94,13 +93,6 @@ def _decide(policy: Policy, fmt: EventFormat, event: Mapping[str, Any]) -> Decis
     return policy.decide(method, _request_headers(event), path=path if policy.has_routes else None)
 
 
-def _phrase(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return f"{status} Unknown"
-
-
 def _preflight(fmt: EventFormat, decision: Decision) -> dict[str, Any]:
     status = decision.status or 403
     headers = dict(decision.headers)
@@ -111,7 +103,7 @@ def _preflight(fmt: EventFormat, decision: Decision) -> dict[str, Any]:
         headers["Content-Length"] = decision.content_length
     response: dict[str, Any] = {"statusCode": status}
     if fmt.startswith("alb"):
-        response["statusDescription"] = _phrase(status)
+        response["statusDescription"] = _status_line(status)
     if fmt == "alb-multi-value":
         response["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
     else:
