@@ -272,7 +272,7 @@ fn exact_origins(config: &PolicyConfig, w: &mut Writer) -> Vec<String> {
     let target = w.target.label();
     let mut out = Vec::new();
     for origin in &config.origins {
-        if origin != "*" && (wildcards(origin).0 || wildcards(origin).1) {
+        if origin != "*" && wildcards(origin) != (false, false) {
             w.lose(
                 "origins",
                 quoted(origin),
