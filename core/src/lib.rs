@@ -56,13 +56,24 @@
 //! - [`Request`] borrows the method and header lines.
 //! - [`Decision`]: [`Kind`], `allowed`, `status`, [`Reason`], the headers and the
 //!   `Vary` tokens.
-//! - [`Policy::explain`] says why a request was refused, with the console
+//! - [`Decision::explain`] says why a request was refused, with the console
 //!   messages Chrome and Firefox print; [`Policy::lint`] flags risky choices.
+//!
+//! - [`export`] writes a policy as an S3, API Gateway or CloudFront CORS
+//!   configuration, listing what the target cannot express.
+//!
+//! ## Cargo features
+//!
+//! | feature | default | adds |
+//! |---|---|---|
+//! | `regex` | yes | `regex = "..."` routes in policy files, compiled once to a DFA (`regex-automata`); without it such a route is refused when the policy is built |
+//! | `tower` | no | `corsgate::tower`: `CorsLayer` for axum, hyper, tonic and other tower stacks, with tower-http's builder (`http` 1, `tower-layer`, `tower-service`) |
+//! | `actix` | no | `corsgate::actix`: `Cors` middleware for actix-web 4, with actix-cors's builder |
 //!
 //! The behaviour contract is the project's SPEC; where it is silent, the
 //! [Fetch standard](https://fetch.spec.whatwg.org/#http-cors-protocol) decides.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 #[cfg(feature = "actix")]
 pub mod actix;
@@ -102,6 +113,11 @@ pub use routes::{Configure, PolicySet, PolicySetBuilder, Route, ROUTE_FILE_KEYS,
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The crate's README (what crates.io shows), compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
 
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
