@@ -18,6 +18,8 @@ request Apache parsed (asked of the corsgate CLI); a request Apache answers
 400 before any module runs is counted and listed as skipped with its reason.
 
 Usage: run.py --module SO --work DIR --vectors DIR --oracle CORSGATE_CLI
+       run.py --debian ...   the module the Debian package installed and
+                             a2enmod enabled (/etc/apache2/mods-enabled/corsgate.load)
 Last line: "apache: N passed, M failed, K skipped".
 """
 
@@ -42,6 +44,8 @@ from http_vectors import (  # noqa: E402
 )
 
 MODULES = "/usr/lib/apache2/modules"
+# What `a2enmod corsgate` links after libapache2-mod-corsgate is installed.
+DEBIAN_LOAD = "/etc/apache2/mods-enabled/corsgate.load"
 LOADED = [
     ("mpm_event_module", "mod_mpm_event.so"),
     ("authz_core_module", "mod_authz_core.so"),
@@ -75,9 +79,9 @@ def check(res, name, ok, detail=""):
 
 
 class Apache:
-    def __init__(self, work, module):
+    def __init__(self, work, load):
         self.work = work
-        self.module = module
+        self.load = load  # the directive that loads the module
         self.conf = os.path.join(work, "httpd.conf")
         self.log = os.path.join(work, "error.log")
         self.pidfile = os.path.join(work, "httpd.pid")
@@ -98,7 +102,7 @@ PidFile "{self.pidfile}"
 ErrorLog "{self.log}"
 LogLevel warn
 ServerName 127.0.0.1
-{loads}LoadModule corsgate_module {self.module}
+{loads}{self.load}
 {user}MaxRequestWorkers 16
 ThreadsPerChild 8
 StartServers 1
@@ -572,13 +576,26 @@ def bad_config(res, ap):
 
 def main():
     ap_ = argparse.ArgumentParser()
-    ap_.add_argument("--module", required=True)
+    which = ap_.add_mutually_exclusive_group(required=True)
+    which.add_argument("--module", help="the mod_corsgate.so to load")
+    which.add_argument(
+        "--debian",
+        action="store_true",
+        help="load the module as Debian's apache2.conf does: the mods-enabled/corsgate.load link",
+    )
     ap_.add_argument("--work", required=True)
     ap_.add_argument("--vectors", default="tests/conformance")
     ap_.add_argument("--oracle", required=True)
     args = ap_.parse_args()
     res = Results()
-    ap = Apache(args.work, os.path.abspath(args.module))
+    if args.debian:
+        load = f"Include {DEBIAN_LOAD}"
+        if not os.path.exists(DEBIAN_LOAD):
+            print(f"{DEBIAN_LOAD} is missing: the module is not enabled (a2enmod corsgate)")
+            return 1
+    else:
+        load = f"LoadModule corsgate_module {os.path.abspath(args.module)}"
+    ap = Apache(args.work, load)
     conformance(res, ap, args.vectors, args.oracle)
     route_conformance(res, ap, args.vectors, args.oracle)
     shutil.rmtree(os.path.join(args.work, "docs"))
@@ -596,4 +613,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

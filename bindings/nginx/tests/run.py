@@ -20,6 +20,8 @@ counted and listed as skipped with its reason, never silently:
   and no response header may carry injected bytes.
 
 Usage: run.py --module SO --work DIR [--vectors DIR]
+       run.py --debian ...   the module the Debian package installed and
+                             enabled (include /etc/nginx/modules-enabled/*.conf)
 Last line: "nginx: N passed, M failed, K skipped".
 """
 
@@ -81,9 +83,9 @@ PREFLIGHT_VARY = [
 
 
 class Nginx:
-    def __init__(self, work, module):
+    def __init__(self, work, load):
         self.work = work
-        self.module = module
+        self.load = load  # the directive that loads the module
         self.conf = os.path.join(work, "nginx.conf")
         self.log = os.path.join(work, "error.log")
         self.pidfile = os.path.join(work, "nginx.pid")
@@ -91,7 +93,7 @@ class Nginx:
             os.makedirs(os.path.join(work, d), exist_ok=True)
 
     def prelude(self):
-        return f"""load_module {self.module};
+        return f"""{self.load}
 pid {self.pidfile};
 error_log {self.log} info;
 worker_processes 1;
@@ -742,7 +744,13 @@ def reload_tests(res, ngx, front):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--module", required=True)
+    which = ap.add_mutually_exclusive_group(required=True)
+    which.add_argument("--module", help="the ngx_http_corsgate_module.so to load")
+    which.add_argument(
+        "--debian",
+        action="store_true",
+        help="load the module as Debian's nginx.conf does: include /etc/nginx/modules-enabled/*.conf",
+    )
     ap.add_argument("--work", required=True)
     ap.add_argument("--vectors", default="tests/conformance")
     ap.add_argument(
@@ -752,7 +760,14 @@ def main():
     work = os.path.abspath(args.work)
     os.chmod(work, 0o755)  # nginx workers run as nobody
     os.makedirs(os.path.join(work, "policies"), exist_ok=True)
-    ngx = Nginx(work, os.path.abspath(args.module))
+    if args.debian:
+        if not glob.glob("/etc/nginx/modules-enabled/*corsgate*.conf"):
+            print("/etc/nginx/modules-enabled has no corsgate link: the module is not enabled")
+            return 1
+        load = "include /etc/nginx/modules-enabled/*.conf;"
+    else:
+        load = f"load_module {os.path.abspath(args.module)};"
+    ngx = Nginx(work, load)
     res = Results()
 
     files = sorted(glob.glob(os.path.join(args.vectors, "*.json")))

@@ -9,6 +9,7 @@
 
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
@@ -36,10 +37,14 @@ for (const needed of ['corsgate.node', 'corsgate.wasm']) {
   }
 }
 
+// Each package is staged in a temporary folder, packed, and the folder removed.
+const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'corsgate-pack-'));
+process.on('exit', () => fs.rmSync(staging, { recursive: true, force: true }));
+fs.mkdirSync(out, { recursive: true });
+
 function stage(name) {
-  const dir = path.join(out, 'npm', name);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
+  const dir = path.join(staging, name);
+  fs.mkdirSync(dir);
   for (const license of ['LICENSE-MIT', 'LICENSE-APACHE']) {
     fs.copyFileSync(path.join(repo, license), path.join(dir, license));
   }

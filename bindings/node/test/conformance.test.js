@@ -8,7 +8,11 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Policy, PolicyError } = require('..');
+const { createRequire } = require('node:module');
+// CORSGATE_PROJECT=DIR: the corsgate that project installed (tests/suites/release.sh).
+const { Policy, PolicyError } = process.env.CORSGATE_PROJECT
+  ? createRequire(path.join(process.env.CORSGATE_PROJECT, 'package.json'))('corsgate')
+  : require('..');
 
 const dir = path.join(__dirname, '..', '..', '..', 'tests', 'conformance');
 const files = fs

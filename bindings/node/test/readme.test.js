@@ -10,8 +10,11 @@ const { createRequire } = require('node:module');
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
-// Resolve `require('corsgate')` as a user would: the package references itself by name.
-const requireFromPackage = createRequire(path.join(__dirname, '..', 'package.json'));
+// Resolve `require('corsgate')` as a user would: the package references itself
+// by name. CORSGATE_PROJECT=DIR resolves it from a project that installed the
+// packed tarballs instead (tests/suites/release.sh).
+const project = process.env.CORSGATE_PROJECT || path.join(__dirname, '..');
+const requireFromPackage = createRequire(path.join(project, 'package.json'));
 
 test('README has examples', () => {
   assert.ok(blocks.length >= 3, `${blocks.length} blocks`);
